@@ -1,0 +1,36 @@
+# The same commands everywhere: `make demo` and `make test` set everything up themselves.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_INDEX ?= .cache/demo-index
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: index data/, then a ranked search and a date-range search
+demo: $(STAMP)
+	$(BIN)/newssearch index data/ --index $(DEMO_INDEX)
+	$(BIN)/newssearch search "gaza truce" --index $(DEMO_INDEX) --limit 5
+	$(BIN)/newssearch search "cocoa exports" --index $(DEMO_INDEX) --since 1987-03 --until 1987-03 --limit 5
+
+## test: everything CI runs -- lint, format check, types, tests
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) .cache .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,284 @@
+"""The `newssearch` command: parse arguments, call `NewsIndex`, render, map errors to exits.
+
+Exit status follows grep: 0 results (or all files indexed), 1 no results (or some files
+rejected), 2 an error, printed as one `Error: ...` line on stderr. Whoosh and the library's
+heavier modules are imported inside the commands so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from newssearch.output import Format, TableFormat, TextFormat
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from newssearch.models import IndexReport
+
+app = typer.Typer(
+    name="newssearch",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class SortOrder(StrEnum):
+    """How search hits are ordered."""
+
+    relevance = "relevance"
+    newest = "newest"
+    oldest = "oldest"
+
+
+EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+IndexDir = Annotated[
+    str,
+    typer.Option(
+        "--index",
+        "-i",
+        envvar="NEWSSEARCH_INDEX",
+        show_envvar=True,
+        help="Index directory.",
+    ),
+]
+DEFAULT_INDEX = "index"
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn the library's errors into one line on stderr and exit status 2."""
+    from newssearch.errors import NewsSearchError
+
+    try:
+        yield
+    except NewsSearchError as e:
+        _fail(str(e))
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (`| head`): nothing left to say
+        raise typer.Exit(EXIT_OK) from None
+
+
+def _date_option(name: str, value: str | None, *, end: bool) -> datetime | None:
+    from newssearch.dates import parse_date
+    from newssearch.errors import QueryError
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value, end=end)
+    except QueryError as e:
+        _fail(f"{name}: {e}")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from newssearch import __version__
+
+        typer.echo(f"newssearch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Index a directory of news stories and search it from the terminal.
+
+    The index lives in --index DIR, else $NEWSSEARCH_INDEX, else ./index.
+    Exit status: 0 found (or indexed everything), 1 found nothing (or rejected some
+    files), 2 error.
+    """
+
+
+@app.command()
+def index(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Directories (walked recursively) or files. None: every root indexed before.",
+            show_default=False,
+        ),
+    ] = None,
+    index_dir: IndexDir = DEFAULT_INDEX,
+    glob: Annotated[
+        str, typer.Option("--glob", "-g", help="Only files whose name matches this pattern.")
+    ] = "*.txt",
+    full: Annotated[
+        bool, typer.Option("--full", help="Rebuild the index from scratch (also repairs it).")
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No progress or summary; problems still go to stderr."),
+    ] = False,
+    fmt: Annotated[
+        TextFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = TextFormat.text,
+) -> None:
+    """Index story files, updating only what changed since the last run.
+
+    Files that cannot be indexed are listed with the reason; the exit status is 1 when
+    any file was rejected, 0 otherwise (duplicates of a story code do not count).
+
+    Example:
+
+        newssearch index data/
+
+        newssearch index ~/archive --glob '*.story' --index ~/archive-index --format json
+    """
+    from newssearch.newsindex import index_stories
+    from newssearch.output import console, render_report, report_record
+
+    with _errors():
+        err = console(sys.stderr)
+        if quiet or not err.is_terminal:
+            report = index_stories(index_dir, paths or [], glob=glob, full=full)
+        else:
+            report = _index_with_progress(index_dir, paths or [], glob, full, err)
+        if fmt is TextFormat.json:
+            import json
+
+            typer.echo(json.dumps(report_record(report), ensure_ascii=False, indent=2))
+        elif quiet:
+            render_report(report, sys.stderr, details=True, summary=False)
+        else:
+            render_report(report, sys.stdout)
+    raise typer.Exit(EXIT_NONE if report.rejected else EXIT_OK)
+
+
+def _index_with_progress(
+    index_dir: str, paths: list[str], glob: str, full: bool, err: Console
+) -> IndexReport:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from newssearch.newsindex import index_stories
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("indexing", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return index_stories(index_dir, paths, glob=glob, full=full, progress=advance)
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str, typer.Argument(help="What to look for (see the README's query language).")
+    ],
+    index_dir: IndexDir = DEFAULT_INDEX,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only stories from this date on: 2024, 2024-04 or 2024-04-17."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Only stories up to this date, inclusive: 2024, 2024-04 or 2024-04-17."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits per page.")] = 10,
+    page: Annotated[int, typer.Option("--page", "-p", min=1, help="Which page of hits.")] = 1,
+    sort: Annotated[SortOrder, typer.Option("--sort", "-s", help="Order of hits.")] = (
+        SortOrder.relevance
+    ),
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Search the index; exit 0 with hits, 1 with none.
+
+    Words are matched stemmed in headline and body; stories holding all the words come
+    first, then those holding some. Also: "exact phrases", AND / OR / NOT, headline:,
+    body:, code:, wildcards (gaz*) and date:[2024-04-01 to 2024-04-30].
+
+    Example:
+
+        newssearch search "gaza truce"
+
+        newssearch search 'headline:cocoa AND brazil' --since 1987-03 --until 1987-04 --format json
+    """
+    from newssearch.newsindex import NewsIndex
+    from newssearch.output import render_search
+
+    since_at = _date_option("--since", since, end=False)
+    until_at = _date_option("--until", until, end=True)
+    with _errors():
+        with NewsIndex.open(index_dir) as ix:
+            result = ix.search(
+                query, since=since_at, until=until_at, limit=limit, page=page, sort=sort.value
+            )
+        render_search(result, fmt, sys.stdout)
+    raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
+
+
+@app.command()
+def show(
+    code: Annotated[str, typer.Argument(help="The story code, as printed by search.")],
+    index_dir: IndexDir = DEFAULT_INDEX,
+    fmt: Annotated[
+        TextFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TextFormat.text,
+) -> None:
+    """Print one whole story; exit 1 when no story has that code.
+
+    Example:
+
+        newssearch show 1129250
+    """
+    from newssearch.newsindex import NewsIndex
+    from newssearch.output import render_story
+
+    with _errors():
+        with NewsIndex.open(index_dir) as ix:
+            story = ix.get(code)
+        if story is None:
+            typer.echo(f"newssearch: no story with code {code} in {index_dir}", err=True)
+            raise typer.Exit(EXIT_NONE)
+        render_story(story, fmt, sys.stdout)
+
+
+@app.command()
+def stats(
+    index_dir: IndexDir = DEFAULT_INDEX,
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TableFormat.table,
+) -> None:
+    """Print how many stories the index holds, their dates, size on disk and roots.
+
+    Example:
+
+        newssearch stats --format json
+    """
+    from newssearch.newsindex import NewsIndex
+    from newssearch.output import render_stats
+
+    with _errors():
+        with NewsIndex.open(index_dir) as ix:
+            summary = ix.stats()
+        render_stats(summary, fmt, sys.stdout)

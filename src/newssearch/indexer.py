@@ -1,0 +1,365 @@
+"""Open, create and update the Whoosh index.
+
+`open_index`/`create_index` translate Whoosh's failures into `IndexNotFound` and
+`IndexDamaged`. `update_index` is one indexing run:
+
+1. take the run lock (a second writer waits `LOCK_WAIT` seconds, then `IndexLocked`);
+2. walk the roots and `stat` every matched file;
+3. read what the index already holds (path, `sig`, code) from its columns, and the
+   side file's memory of rejected and duplicate files, so an unchanged file is never parsed;
+4. visit files newest first (ties by path): the first live file to claim a story code
+   keeps it, later ones are reported as duplicates -- so a story saved again under another
+   name replaces the older copy, and the choice depends only on the files on disk;
+5. write in batches of `BATCH_SIZE` stories, one commit each: a killed run keeps what it
+   committed and the next run carries on from there.
+
+Beside Whoosh's files the index directory holds `newssearch.json`: the schema version, the
+indexed roots and the files last skipped (rejected or duplicate) with their `sig`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.util.filelock import try_for
+
+from newssearch import stories
+from newssearch.errors import IndexDamaged, IndexLocked, IndexNotFound, InputError
+from newssearch.models import DuplicateFile, FileWarning, IndexReport, RejectedFile, Story
+from newssearch.newsindex import Progress
+from newssearch.schema import SCHEMA_VERSION, make_schema
+
+META_FILE = "newssearch.json"
+RUN_LOCK = "newssearch-run"
+LOCK_WAIT = 3.0
+"""Seconds a second writer waits for the index before giving up."""
+BATCH_SIZE = 2000
+"""Stories written per commit."""
+
+
+def open_index(path: str) -> Any:
+    """Open the index at `path` for reading and writing, checking its schema version."""
+    if not os.path.isdir(path):
+        raise IndexNotFound(f"no index at {path}; run 'newssearch index DIR' first")
+    if not whoosh_index.exists_in(path):
+        if is_empty(path):
+            raise IndexNotFound(f"no index at {path}; run 'newssearch index DIR' first")
+        if not os.path.exists(os.path.join(path, META_FILE)):
+            raise IndexNotFound(
+                f"{path} is not a newssearch index (it holds other files); choose another --index"
+            )
+        raise IndexDamaged(
+            f"the index at {path} is damaged (no table of contents); "
+            f"rebuild it with 'newssearch index --full --index {path} DIR'"
+        )
+    meta = read_meta(path)
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise IndexDamaged(
+            f"the index at {path} was made by an incompatible version of newssearch; "
+            f"rebuild it with 'newssearch index --full --index {path} DIR'"
+        )
+    try:
+        return whoosh_index.open_dir(path)
+    except Exception as e:  # Whoosh raises many types for a damaged TOC
+        raise IndexDamaged(
+            f"the index at {path} is damaged ({type(e).__name__}); "
+            f"rebuild it with 'newssearch index --full --index {path} DIR'"
+        ) from e
+
+
+def create_index(path: str, *, roots: Iterable[str] = ()) -> Any:
+    """Create an empty index at `path`, replacing an index already there.
+
+    A directory that holds other files and no index is left alone, so a mistyped
+    `--index` cannot wipe unrelated data.
+    """
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise InputError(f"cannot create an index at {path}: it is a file")
+    if not is_empty(path) and not _is_ours(path):
+        raise InputError(
+            f"{path} is not empty and holds no newssearch index; choose another --index"
+        )
+    try:
+        os.makedirs(path, exist_ok=True)
+        ix = whoosh_index.create_in(path, make_schema())
+        write_meta(path, {"schema_version": SCHEMA_VERSION, "roots": list(roots), "skipped": {}})
+    except OSError as e:
+        raise InputError(f"cannot create an index at {path}: {e.strerror}") from e
+    return ix
+
+
+def is_empty(path: str) -> bool:
+    """Whether `path` is missing, or a directory holding nothing but the run lock."""
+    if not os.path.isdir(path):
+        return not os.path.exists(path)
+    return not set(os.listdir(path)) - {RUN_LOCK}
+
+
+def _is_ours(path: str) -> bool:
+    return os.path.exists(os.path.join(path, META_FILE)) or whoosh_index.exists_in(path)
+
+
+def read_meta(path: str) -> dict[str, Any]:
+    """Read the side file; a missing or unreadable one reads as empty."""
+    try:
+        with open(os.path.join(path, META_FILE), encoding="utf-8") as f:
+            meta = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def write_meta(path: str, meta: dict[str, Any]) -> None:
+    """Replace the side file atomically."""
+    target = os.path.join(path, META_FILE)
+    tmp = target + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(meta, f)
+    os.replace(tmp, target)
+
+
+@dataclass
+class _Known:
+    sig: str
+    code: str
+
+
+@dataclass
+class _Tally:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    rejected: list[RejectedFile] = field(default_factory=list)
+    duplicates: list[DuplicateFile] = field(default_factory=list)
+    warnings: list[FileWarning] = field(default_factory=list)
+
+
+class _Batches:
+    """Writes stories and deletions through one writer per batch, committing each batch."""
+
+    def __init__(self, ix: Any, on_commit: Callable[[], None]) -> None:
+        self._ix = ix
+        self._writer: Any = None
+        self._pending = 0
+        self._on_commit = on_commit
+
+    def _w(self) -> Any:
+        if self._writer is None:
+            self._writer = self._ix.writer(timeout=LOCK_WAIT)
+        return self._writer
+
+    def delete_path(self, path: str) -> None:
+        self._w().delete_by_term("path", path)
+        self._pending += 1
+
+    def add(self, story: Story, sig: str) -> None:
+        self._w().update_document(
+            code=story.code,
+            headline=story.headline,
+            body=story.body,
+            date=story.date,
+            undated=int(story.date is None),
+            path=story.path,
+            sig=sig,
+        )
+        self._pending += 1
+        if self._pending >= BATCH_SIZE:
+            self.commit()
+
+    def commit(self) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+            self._writer = None
+            self._pending = 0
+        self._on_commit()
+
+    def cancel(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
+
+
+class _RunLock:
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._lock = FileStorage(path).lock(RUN_LOCK)
+
+    def __enter__(self) -> _RunLock:
+        if not try_for(self._lock.acquire, timeout=LOCK_WAIT, delay=0.05):
+            raise IndexLocked(f"index {self._path} is locked by another writer")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def run_lock(path: str) -> _RunLock:
+    """The lock one indexing run holds from start to end."""
+    os.makedirs(path, exist_ok=True)
+    return _RunLock(path)
+
+
+def _indexed(ix: Any) -> dict[str, _Known]:
+    """path -> what the index holds for it, read from columns (no stored documents)."""
+    with ix.reader() as r:
+        if not r.doc_count_all():
+            return {}
+        live = set(r.all_doc_ids())
+        triples = zip(
+            r.column_reader("path"), r.column_reader("sig"), r.column_reader("code"), strict=True
+        )
+        return {p: _Known(s, c) for n, (p, s, c) in enumerate(triples) if n in live}
+
+
+def check_roots(roots: Iterable[str]) -> list[str]:
+    """The roots as absolute paths; raise `InputError` for one that does not exist."""
+    checked = []
+    for root in roots:
+        if not os.path.exists(root):
+            raise InputError(f"no such file or directory: {root}")
+        checked.append(os.path.abspath(root))
+    return checked
+
+
+def update_index(
+    ix: Any,
+    index_path: str,
+    roots: Iterable[str],
+    *,
+    glob: str = "*.txt",
+    full: bool = False,
+    progress: Progress | None = None,
+) -> IndexReport:
+    """Bring the index in line with the story files under `roots` (see module docstring).
+
+    The caller holds `run_lock(index_path)` and, for `full`, has just recreated `ix`.
+    """
+    started = time.perf_counter()
+    roots = check_roots(roots)
+    tally = _Tally()
+    live: dict[str, stories.FoundFile] = {}
+    for root in roots:
+        for item in stories.walk(root, glob):
+            if isinstance(item, stories.Unusable):
+                if item.is_file and item.path not in live:
+                    tally.rejected.append(RejectedFile(item.path, item.reason))
+                elif not item.is_file:
+                    tally.warnings.append(FileWarning(item.path, item.reason))
+            elif item.path not in live:
+                live[item.path] = item
+    unusable = {r.path for r in tally.rejected}
+
+    meta = read_meta(index_path)
+    known = _indexed(ix)
+    skipped: dict[str, dict[str, str]] = {} if full else meta.get("skipped", {})
+    new_skipped: dict[str, dict[str, str]] = {
+        p: v for p, v in skipped.items() if not _under(p, roots)
+    }
+    meta_roots = sorted(set(meta.get("roots", [])) | set(roots))
+
+    def save_meta() -> None:
+        write_meta(
+            index_path,
+            {"schema_version": SCHEMA_VERSION, "roots": meta_roots, "skipped": new_skipped},
+        )
+
+    batches = _Batches(ix, save_meta)
+    try:
+        for path in known:
+            if _under(path, roots) and path not in live:
+                batches.delete_path(path)
+                tally.removed += 1 if path not in unusable else 0
+
+        # Newest first; indexed files outside this run's roots take part with the
+        # mtime recorded in their sig, so they keep codes they rightly hold.
+        order: list[tuple[int, str]] = [(-f.mtime_ns, p) for p, f in live.items()]
+        order += [(-_mtime(k.sig), p) for p, k in known.items() if not _under(p, roots)]
+        order.sort()
+        claims: dict[str, str] = {}
+        done = 0
+        for _, path in order:
+            f = live.get(path)
+            k = known.get(path)
+            if f is None:  # indexed from another root
+                claims.setdefault(known[path].code, path)
+                continue
+            done += 1
+            if progress is not None and done % 100 == 0:
+                progress(done, len(live))
+            sig = f"{f.mtime_ns}:{f.size}"
+            if k is not None and k.sig == sig:
+                if k.code in claims:
+                    tally.duplicates.append(DuplicateFile(path, k.code, claims[k.code]))
+                    new_skipped[path] = {"sig": sig, "code": k.code}
+                else:
+                    claims[k.code] = path
+                    tally.unchanged += 1
+                continue
+            cached = skipped.get(path)
+            if cached is not None and cached.get("sig") == sig:
+                if "reason" in cached:
+                    tally.rejected.append(RejectedFile(path, cached["reason"]))
+                    new_skipped[path] = cached
+                    continue
+                if cached.get("code") in claims:
+                    tally.duplicates.append(
+                        DuplicateFile(path, cached["code"], claims[cached["code"]])
+                    )
+                    new_skipped[path] = cached
+                    continue
+            try:
+                parsed = stories.read_story(path, f.rel)
+            except stories.StoryRejected as e:
+                tally.rejected.append(RejectedFile(path, str(e)))
+                new_skipped[path] = {"sig": sig, "reason": str(e)}
+                if k is not None:
+                    batches.delete_path(path)
+                continue
+            tally.warnings.extend(FileWarning(path, w) for w in parsed.warnings)
+            code = parsed.story.code
+            if code in claims:
+                tally.duplicates.append(DuplicateFile(path, code, claims[code]))
+                new_skipped[path] = {"sig": sig, "code": code}
+                if k is not None:
+                    batches.delete_path(path)
+                continue
+            claims[code] = path
+            if k is not None:
+                batches.delete_path(path)
+                tally.updated += 1
+            else:
+                tally.added += 1
+            batches.add(parsed.story, sig)
+        batches.commit()
+    except BaseException:
+        batches.cancel()
+        raise
+    if progress is not None:
+        progress(len(live), len(live))
+    return IndexReport(
+        matched=len(live) + len(unusable),
+        added=tally.added,
+        updated=tally.updated,
+        removed=tally.removed,
+        unchanged=tally.unchanged,
+        rejected=tuple(tally.rejected),
+        duplicates=tuple(tally.duplicates),
+        warnings=tuple(tally.warnings),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _mtime(sig: str) -> int:
+    return int(sig.partition(":")[0] or 0)
+
+
+def _under(path: str, roots: list[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)

@@ -1,0 +1,213 @@
+"""`NewsIndex`, the one facade over indexing and searching.
+
+It owns the Whoosh index object and hands out only the plain dataclasses of
+`newssearch.models`. Indexing goes through `indexer`, queries through `query` and
+`search`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any, Literal
+
+from newssearch.dates import as_bound
+from newssearch.errors import IndexDamaged, InputError
+from newssearch.models import IndexReport, IndexStats, SearchResult, Story
+
+# Whoosh is imported inside the methods, so that importing newssearch (and running
+# `newssearch --help`) stays fast.
+
+Sort = Literal["relevance", "newest", "oldest"]
+Progress = Callable[[int, int], None]
+"""Called with (files done, files in all) as an indexing run goes."""
+
+DEFAULT_INDEX = "index"
+"""Where the index lives when neither `--index` nor `$NEWSSEARCH_INDEX` says."""
+
+
+def default_index_path() -> str:
+    """`$NEWSSEARCH_INDEX` if set, else `./index`."""
+    return os.environ.get("NEWSSEARCH_INDEX") or DEFAULT_INDEX
+
+
+def index_stories(
+    index_path: str,
+    paths: Iterable[str] = (),
+    *,
+    glob: str = "*.txt",
+    full: bool = False,
+    progress: Progress | None = None,
+) -> IndexReport:
+    """Index story files into the index at `index_path`, creating it when needed: what
+    `newssearch index` does. The paths are checked before anything is created.
+
+    index_path: the index directory.
+    paths, glob, full, progress: as for `NewsIndex.index`.
+    """
+    from newssearch import indexer
+
+    paths = indexer.check_roots(paths)
+    ix = NewsIndex.rebuild(index_path) if full else NewsIndex.open_or_create(index_path)
+    with ix:
+        return ix.index(paths, glob=glob, progress=progress)
+
+
+class NewsIndex:
+    """A newssearch index on disk.
+
+    Open one with `NewsIndex.open(path)` (it must exist) or `NewsIndex.create(path)` (new
+    and empty), or `NewsIndex.open_or_create(path)`; use it as a context manager. Searches
+    from several threads may share one `NewsIndex`; only one indexing run at a time may
+    write to an index, across all processes (the others get `IndexLocked`).
+
+    >>> import tempfile
+    >>> with NewsIndex.create(tempfile.mkdtemp()) as ix:
+    ...     report = ix.index(["data"])
+    ...     result = ix.search("gaza truce")
+    >>> report.rejected, result.hits[0].code
+    ((), '1129250')
+    """
+
+    def __init__(self, path: str, ix: Any) -> None:
+        self.path = path
+        self._ix = ix
+
+    @classmethod
+    def open(cls, path: str) -> NewsIndex:
+        """Open the existing index at `path`; raise `IndexNotFound` or `IndexDamaged`."""
+        from newssearch import indexer
+
+        return cls(path, indexer.open_index(path))
+
+    @classmethod
+    def create(cls, path: str) -> NewsIndex:
+        """Create an empty index at `path`, replacing any newssearch index there."""
+        from newssearch import indexer
+
+        with indexer.run_lock(path):
+            return cls(path, indexer.create_index(path))
+
+    @classmethod
+    def rebuild(cls, path: str) -> NewsIndex:
+        """Replace the index at `path` (even a damaged one) with an empty one that keeps
+        the list of indexed roots, so `index()` with no paths refills it."""
+        from newssearch import indexer
+
+        with indexer.run_lock(path):
+            roots = indexer.read_meta(path).get("roots", []) if os.path.isdir(path) else []
+            return cls(path, indexer.create_index(path, roots=roots))
+
+    @classmethod
+    def open_or_create(cls, path: str) -> NewsIndex:
+        """Open the index at `path`, creating it when there is none yet."""
+        from newssearch import indexer
+
+        if indexer.is_empty(path):
+            return cls.create(path)
+        return cls.open(path)
+
+    def __enter__(self) -> NewsIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the index; results already returned stay valid."""
+        self._ix.close()
+
+    def index(
+        self,
+        paths: Iterable[str] = (),
+        *,
+        glob: str = "*.txt",
+        full: bool = False,
+        progress: Progress | None = None,
+    ) -> IndexReport:
+        """Index the story files under `paths`, incrementally unless `full`.
+
+        paths: directories (walked recursively) or single files; empty means every root
+            indexed before.
+        glob: which file names count as stories.
+        full: rebuild the index from scratch instead of updating it.
+        progress: called with (files done, files in all) as the run goes.
+        """
+        from newssearch import indexer
+
+        paths = list(paths) or list(self.roots())
+        if not paths:
+            raise InputError("nothing to index: name a directory of story files")
+        with indexer.run_lock(self.path):
+            if full:
+                self._ix.close()
+                self._ix = indexer.create_index(self.path)
+            return indexer.update_index(
+                self._ix, self.path, paths, glob=glob, full=full, progress=progress
+            )
+
+    def search(
+        self,
+        query: str,
+        *,
+        since: date | datetime | None = None,
+        until: date | datetime | None = None,
+        limit: int = 10,
+        page: int = 1,
+        sort: Sort = "relevance",
+    ) -> SearchResult:
+        """Search the index.
+
+        query: words, "phrases", AND/OR/NOT, field prefixes and `date:[A to B]` (README).
+        since, until: only stories dated within these limits (a `date` as `until` covers
+            that whole day); stories without a date never match a date limit.
+        limit: hits per page.
+        page: which page, from 1.
+        sort: "relevance", "newest" or "oldest".
+        """
+        from newssearch import search
+        from newssearch.query import parse_query
+
+        parsed = parse_query(
+            query,
+            self._ix.schema,
+            since=as_bound(since, end=False),
+            until=as_bound(until, end=True),
+        )
+        with self._searcher() as s:
+            return search.run_search(s, parsed, query, limit=limit, page=page, sort=sort)
+
+    def get(self, code: str) -> Story | None:
+        """The story with this code, or None."""
+        from newssearch import search
+
+        with self._searcher() as s:
+            return search.get_story(s, code)
+
+    def stats(self) -> IndexStats:
+        """How many stories, over which dates, from which roots, and the size on disk."""
+        from newssearch import search
+
+        size = sum(
+            os.path.getsize(os.path.join(self.path, n))
+            for n in os.listdir(self.path)
+            if os.path.isfile(os.path.join(self.path, n))
+        )
+        with self._searcher() as s:
+            return search.collect_stats(s, size, self.roots())
+
+    def roots(self) -> tuple[str, ...]:
+        """The directories and files indexed into this index so far."""
+        from newssearch import indexer
+
+        return tuple(indexer.read_meta(self.path).get("roots", []))
+
+    def _searcher(self) -> Any:
+        try:
+            return self._ix.searcher()
+        except Exception as e:  # a segment file missing or cut short
+            raise IndexDamaged(
+                f"the index at {self.path} is damaged ({type(e).__name__}); "
+                f"rebuild it with 'newssearch index --full --index {self.path} DIR'"
+            ) from e

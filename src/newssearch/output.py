@@ -1,0 +1,200 @@
+"""Render results onto a stream: table (rich), json, jsonl or csv.
+
+Renderers are pure: they take a result and a stream and know nothing of typer. Tables use
+colour and bold only when the stream is a terminal and `NO_COLOR` is unset; machine formats
+never do.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import asdict
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from newssearch.models import Hit, IndexReport, IndexStats, SearchResult, Story
+
+
+class Format(StrEnum):
+    """Output formats for search results."""
+
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class TextFormat(StrEnum):
+    """Output formats for commands that print one record."""
+
+    text = "text"
+    json = "json"
+
+
+class TableFormat(StrEnum):
+    """Output formats for `stats`."""
+
+    table = "table"
+    json = "json"
+
+
+def console(stream: TextIO) -> Console:
+    """A rich console on `stream` that styles only a terminal and honours NO_COLOR."""
+    return Console(
+        file=stream,
+        highlight=False,
+        soft_wrap=False,
+        no_color="NO_COLOR" in os.environ,
+    )
+
+
+def _iso(d: datetime | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
+def hit_record(hit: Hit) -> dict[str, Any]:
+    """A hit as the JSON object documented in the README."""
+    return {
+        "rank": hit.rank,
+        "score": round(hit.score, 4),
+        "code": hit.code,
+        "date": _iso(hit.date),
+        "headline": hit.headline,
+        "snippet": hit.snippet,
+        "path": hit.path,
+    }
+
+
+def render_search(result: SearchResult, fmt: Format, stream: TextIO) -> None:
+    """Print one page of search results."""
+    records = [hit_record(h) for h in result.hits]
+    if fmt is Format.json:
+        doc = {
+            "query": result.query,
+            "total": result.total,
+            "page": result.page,
+            "limit": result.limit,
+            "hits": records,
+        }
+        stream.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    elif fmt is Format.jsonl:
+        for r in records:
+            stream.write(json.dumps(r, ensure_ascii=False) + "\n")
+    elif fmt is Format.csv:
+        fields = ["rank", "score", "code", "date", "headline", "snippet", "path"]
+        writer = csv.DictWriter(stream, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    else:
+        _search_table(result, stream)
+
+
+def _search_table(result: SearchResult, stream: TextIO) -> None:
+    out = console(stream)
+    if result.hits:
+        table = Table(show_lines=True, expand=out.is_terminal)
+        table.add_column("#", justify="right", no_wrap=True)
+        table.add_column("date", no_wrap=True)
+        table.add_column("code", no_wrap=True)
+        table.add_column("headline", ratio=1)
+        table.add_column("snippet", ratio=2)
+        for h in result.hits:
+            snippet = Text(h.snippet)
+            for start, end in h.highlights:
+                snippet.stylize("bold", start, end)
+            date = f"{h.date:%Y-%m-%d %H:%M}" if h.date else "-"
+            table.add_row(str(h.rank), date, h.code, Text(h.headline), snippet)
+        out.print(table)
+    first = result.limit * (result.page - 1) + 1
+    if result.hits:
+        shown = f"; showing {first}-{first + len(result.hits) - 1}"
+    elif result.total:
+        shown = f"; page {result.page} is past the last one"
+    else:
+        shown = ""
+    plural = "story matches" if result.total == 1 else "stories match"
+    out.print(f"{result.total:,} {plural}{shown}")
+
+
+def render_story(story: Story, fmt: TextFormat, stream: TextIO) -> None:
+    """Print one whole story."""
+    if fmt is TextFormat.json:
+        doc = asdict(story)
+        doc["date"] = _iso(story.date)
+        stream.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        return
+    out = console(stream)
+    date = f"{story.date:%A %d %B %Y - %H:%M}" if story.date else "(no date)"
+    out.print(Text(story.headline, style="bold"))
+    out.print(Text(f"{date} · story {story.code} · {story.path}", style="dim"))
+    out.print()
+    for paragraph in story.body.split("\n"):
+        out.print(Text(paragraph))
+        out.print()
+
+
+def render_stats(stats: IndexStats, fmt: TableFormat, stream: TextIO) -> None:
+    """Print what an index holds."""
+    if fmt is TableFormat.json:
+        doc = {
+            "stories": stats.stories,
+            "first_date": _iso(stats.first_date),
+            "last_date": _iso(stats.last_date),
+            "per_year": {str(y): n for y, n in stats.per_year.items()},
+            "size_bytes": stats.size_bytes,
+            "roots": list(stats.roots),
+        }
+        stream.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        return
+    out = console(stream)
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("stories", f"{stats.stories:,}")
+    table.add_row("first date", _iso(stats.first_date) or "-")
+    table.add_row("last date", _iso(stats.last_date) or "-")
+    table.add_row("size on disk", f"{stats.size_bytes / 1e6:,.1f} MB")
+    table.add_row("roots", "\n".join(stats.roots) or "-")
+    out.print(table)
+    if stats.per_year:
+        years = Table("year", "stories")
+        for year, n in stats.per_year.items():
+            years.add_row(str(year), f"{n:,}")
+        out.print(years)
+
+
+def report_record(report: IndexReport) -> dict[str, Any]:
+    """An indexing report as the JSON object documented in the README."""
+    doc = asdict(report)
+    doc["seconds"] = round(report.seconds, 3)
+    return doc
+
+
+def render_report(
+    report: IndexReport, stream: TextIO, *, details: bool = True, summary: bool = True
+) -> None:
+    """Print an indexing report: one line per file that was rejected, duplicated or warned
+    about (`details`), then a summary line (`summary`)."""
+    out = console(stream)
+    if details:
+        for r in report.rejected:
+            out.print(Text(f"rejected  {r.path}: {r.reason}"))
+        for d in report.duplicates:
+            out.print(Text(f"duplicate {d.path}: story {d.code} is kept from {d.kept}"))
+        for w in report.warnings:
+            out.print(Text(f"warning   {w.path}: {w.message}"))
+    if not summary:
+        return
+    out.print(
+        f"{report.matched:,} files matched in {report.seconds:.1f} s: "
+        f"{report.added:,} added, {report.updated:,} updated, {report.unchanged:,} unchanged, "
+        f"{len(report.rejected):,} rejected, {len(report.duplicates):,} duplicates, "
+        f"{report.removed:,} removed, {len(report.warnings):,} warnings"
+    )

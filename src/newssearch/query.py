@@ -1,0 +1,123 @@
+"""Turn query text and date limits into Whoosh queries.
+
+`parse_query` returns a `ParsedQuery`: the query with every bare word required
+(`all_words`), the same query with any word enough (`any_word`), and the date limits, which
+the searcher applies as a filter rather than inside the scored query (scoring a keyword
+query together with a `DateRange` can reorder the top hits). Inline `date:[A to B]` and
+`date:A` clauses are taken out of the text here and read with the same grammar as
+`--since`/`--until` (`newssearch.dates`).
+
+Whoosh's parser never raises; this module decides what is an error: a query with no words
+left to search for, an unknown field, a date that cannot be read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from whoosh import qparser
+from whoosh import query as wq
+
+from newssearch.dates import check_range, parse_date
+from newssearch.errors import QueryError
+
+SEARCH_FIELDS = ("headline", "body")
+QUERY_FIELDS = frozenset({"headline", "body", "code"})
+
+_DATE_CLAUSE = re.compile(
+    r"""\bdate:\s*(?:(?P<open>[\[{])(?P<range>[^\]}]*)[\]}]|(?P<single>[^\s()]+))""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_TO = re.compile(r"\s+to\s+|^\s*to\s+|\s+to\s*$|^\s*to\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """A query ready to run. `any_word` is None when it equals `all_words`."""
+
+    all_words: Any
+    any_word: Any
+    since: datetime | None
+    until: datetime | None
+
+    def date_filter(self) -> Any:
+        """The date limits as a Whoosh filter query, or None."""
+        if self.since is None and self.until is None:
+            return None
+        return wq.DateRange("date", self.since, self.until)
+
+
+def _parser(schema: Any, group: Any) -> Any:
+    return qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=group)
+
+
+def extract_dates(text: str) -> tuple[str, datetime | None, datetime | None]:
+    """Remove `date:` clauses from query text; return the rest and the limits they set.
+
+    >>> rest, since, until = extract_dates("gaza date:[2024-04-01 to 2024-04-30]")
+    >>> rest, since.isoformat(), until.isoformat()
+    ('gaza ', '2024-04-01T00:00:00', '2024-04-30T23:59:59.999999')
+    """
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def tighten(lo: datetime | None, hi: datetime | None) -> None:
+        nonlocal since, until
+        if lo is not None:
+            since = lo if since is None else max(since, lo)
+        if hi is not None:
+            until = hi if until is None else min(until, hi)
+
+    def replace(m: re.Match[str]) -> str:
+        if m["single"] is not None:
+            tighten(parse_date(m["single"]), parse_date(m["single"], end=True))
+            return " "
+        parts = _TO.split(m["range"], maxsplit=1)
+        if len(parts) != 2:
+            raise QueryError(f"cannot read date range {m.group(0)!r}: write date:[A to B]")
+        lo, hi = (p.strip() for p in parts)
+        tighten(parse_date(lo) if lo else None, parse_date(hi, end=True) if hi else None)
+        return " "
+
+    rest = _DATE_CLAUSE.sub(replace, text)
+    return rest, since, until
+
+
+def parse_query(
+    text: str,
+    schema: Any,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> ParsedQuery:
+    """Parse query text (see the README's query language) together with date limits."""
+    if not text.strip():
+        raise QueryError("the query is empty")
+    rest, inline_since, inline_until = extract_dates(text)
+    if inline_since is not None:
+        since = inline_since if since is None else max(since, inline_since)
+    if inline_until is not None:
+        until = inline_until if until is None else min(until, inline_until)
+    check_range(since, until)
+
+    if not rest.strip():
+        if since is None and until is None:
+            raise QueryError("the query is empty")
+        return ParsedQuery(wq.Every(), None, since, until)
+    all_words = _parser(schema, qparser.AndGroup).parse(rest)
+    any_word = _parser(schema, qparser.OrGroup).parse(rest)
+    if isinstance(all_words, type(wq.NullQuery)):
+        raise QueryError(
+            f"nothing to search for in {text!r} "
+            "(operators alone, or only common words such as 'the', which are not indexed)"
+        )
+    for leaf in all_words.leaves():
+        field = getattr(leaf, "fieldname", None)
+        if field is not None and field not in QUERY_FIELDS:
+            raise QueryError(
+                f"unknown field {field!r}: use headline:, body:, code: or date:[A to B]"
+            )
+    return ParsedQuery(all_words, None if any_word == all_words else any_word, since, until)

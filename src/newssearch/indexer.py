@@ -80,12 +80,7 @@ def create_index(path: str, *, roots: Iterable[str] = ()) -> Any:
     A directory that holds other files and no index is left alone, so a mistyped
     `--index` cannot wipe unrelated data.
     """
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise InputError(f"cannot create an index at {path}: it is a file")
-    if not is_empty(path) and not _is_ours(path):
-        raise InputError(
-            f"{path} is not empty and holds no newssearch index; choose another --index"
-        )
+    check_creatable(path)
     try:
         os.makedirs(path, exist_ok=True)
         ix = whoosh_index.create_in(path, make_schema())
@@ -93,6 +88,16 @@ def create_index(path: str, *, roots: Iterable[str] = ()) -> Any:
     except OSError as e:
         raise InputError(f"cannot create an index at {path}: {e.strerror}") from e
     return ix
+
+
+def check_creatable(path: str) -> None:
+    """Raise `InputError` unless an index may be created at `path`."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise InputError(f"cannot create an index at {path}: it is a file")
+    if not is_empty(path) and not _is_ours(path):
+        raise InputError(
+            f"{path} is not empty and holds no newssearch index; choose another --index"
+        )
 
 
 def is_empty(path: str) -> bool:
@@ -203,6 +208,7 @@ class _RunLock:
 
 def run_lock(path: str) -> _RunLock:
     """The lock one indexing run holds from start to end."""
+    check_creatable(path)
     os.makedirs(path, exist_ok=True)
     return _RunLock(path)
 

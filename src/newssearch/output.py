@@ -182,19 +182,18 @@ def render_report(
 ) -> None:
     """Print an indexing report: one line per file that was rejected, duplicated or warned
     about (`details`), then a summary line (`summary`)."""
-    out = console(stream)
     if details:
         for r in report.rejected:
-            out.print(Text(f"rejected  {r.path}: {r.reason}"))
+            stream.write(f"rejected  {r.path}: {r.reason}\n")
         for d in report.duplicates:
-            out.print(Text(f"duplicate {d.path}: story {d.code} is kept from {d.kept}"))
+            stream.write(f"duplicate {d.path}: story {d.code} is kept from {d.kept}\n")
         for w in report.warnings:
-            out.print(Text(f"warning   {w.path}: {w.message}"))
-    if not summary:
-        return
-    out.print(
-        f"{report.matched:,} files matched in {report.seconds:.1f} s: "
-        f"{report.added:,} added, {report.updated:,} updated, {report.unchanged:,} unchanged, "
-        f"{len(report.rejected):,} rejected, {len(report.duplicates):,} duplicates, "
-        f"{report.removed:,} removed, {len(report.warnings):,} warnings"
-    )
+            stream.write(f"warning   {w.path}: {w.message}\n")
+    if summary:
+        stream.write(
+            f"{report.matched:,} files matched in {report.seconds:.1f} s: "
+            f"{report.added:,} added, {report.updated:,} updated, "
+            f"{report.unchanged:,} unchanged, {len(report.rejected):,} rejected, "
+            f"{len(report.duplicates):,} duplicates, {report.removed:,} removed, "
+            f"{len(report.warnings):,} warnings\n"
+        )

@@ -31,12 +31,15 @@ _DATE_CLAUSE = re.compile(
     r"""\bdate:\s*(?:(?P<open>[\[{])(?P<range>[^\]}]*)[\]}]|(?P<single>[^\s()]+))""",
     re.IGNORECASE | re.VERBOSE,
 )
+_OPERATOR = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
+_QUOTED = re.compile(r'"[^"]*"')
 _TO = re.compile(r"\s+to\s+|^\s*to\s+|\s+to\s*$|^\s*to\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedQuery:
-    """A query ready to run. `any_word` is None when it equals `all_words`."""
+    """A query ready to run. `any_word` (None when there is no second tier) matches the
+    stories that hold only some of the words of `all_words`."""
 
     all_words: Any
     any_word: Any
@@ -59,7 +62,7 @@ def extract_dates(text: str) -> tuple[str, datetime | None, datetime | None]:
 
     >>> rest, since, until = extract_dates("gaza date:[2024-04-01 to 2024-04-30]")
     >>> rest, since.isoformat(), until.isoformat()
-    ('gaza ', '2024-04-01T00:00:00', '2024-04-30T23:59:59.999999')
+    ('gaza  ', '2024-04-01T00:00:00', '2024-04-30T23:59:59.999999')
     """
     since: datetime | None = None
     until: datetime | None = None
@@ -108,7 +111,6 @@ def parse_query(
             raise QueryError("the query is empty")
         return ParsedQuery(wq.Every(), None, since, until)
     all_words = _parser(schema, qparser.AndGroup).parse(rest)
-    any_word = _parser(schema, qparser.OrGroup).parse(rest)
     if isinstance(all_words, type(wq.NullQuery)):
         raise QueryError(
             f"nothing to search for in {text!r} "
@@ -120,4 +122,18 @@ def parse_query(
             raise QueryError(
                 f"unknown field {field!r}: use headline:, body:, code: or date:[A to B]"
             )
-    return ParsedQuery(all_words, None if any_word == all_words else any_word, since, until)
+    return ParsedQuery(all_words, _any_word(all_words, rest), since, until)
+
+
+def _any_word(all_words: Any, text: str) -> Any:
+    """The second tier: any one of the query's clauses, keeping its NOT clauses. None when
+    the user wrote AND / OR / NOT (the query says exactly what must match) or when there
+    is only one clause."""
+    if _OPERATOR.search(_QUOTED.sub(" ", text)) or not isinstance(all_words, wq.And):
+        return None
+    negative = [q for q in all_words.subqueries if isinstance(q, wq.Not)]
+    positive = [q for q in all_words.subqueries if not isinstance(q, wq.Not)]
+    if len(positive) < 2:
+        return None
+    either = wq.Or(positive)
+    return wq.And([either, *negative]) if negative else either

@@ -123,7 +123,7 @@ def _hit(h: Any, rank: int) -> Hit:
     snippet, spans = _spans(marked) if marked else (_lead(fields.get("body", "")), ())
     return Hit(
         rank=rank,
-        score=float(h.score) if h.score is not None else 0.0,
+        score=float(h.score) if isinstance(h.score, int | float) else 0.0,
         code=fields["code"],
         date=fields.get("date"),
         headline=fields.get("headline", ""),

@@ -1,0 +1,212 @@
+"""The command line through typer's CliRunner: exit status, stdout and stderr apart."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newssearch import __version__
+from newssearch.cli import app
+from newssearch.indexer import run_lock
+
+from .conftest import DATA, ROOT, SEED_CODE, WriteStory
+
+runner = CliRunner()
+
+
+def run(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), env=env)
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"newssearch {__version__}\n"
+
+
+def test_index_then_search_then_show(tmp_path: Path) -> None:
+    index = str(tmp_path / "ix")
+    result = run("index", str(DATA), "--index", index)
+    assert result.exit_code == 0, result.stderr
+    assert "326 added" in result.stdout and "0 rejected" in result.stdout
+    assert result.stderr == ""
+
+    result = run("search", "gaza truce", "--index", index)
+    assert result.exit_code == 0
+    assert SEED_CODE in result.stdout and "Gaza" in result.stdout
+    assert "story matches" in result.stdout or "stories match" in result.stdout
+
+    result = run("search", "gaza truce", "--index", index, "--since", "2024-05-01")
+    assert result.exit_code == 1
+    assert SEED_CODE not in result.stdout
+    assert "0 stories match" in result.stdout
+
+    result = run("show", SEED_CODE, "--index", index, "--format", "json")
+    assert result.exit_code == 0
+    story = json.loads(result.stdout)
+    assert set(story) == {"code", "date", "headline", "body", "path"}
+    assert (story["code"], story["date"]) == (SEED_CODE, "2024-04-17T09:29:00")
+
+    result = run("show", SEED_CODE, "--index", index)
+    assert result.exit_code == 0 and result.stdout.startswith("Iran Asks Japan")
+
+
+def test_index_env_var_names_the_index(tmp_path: Path) -> None:
+    env = {"NEWSSEARCH_INDEX": str(tmp_path / "env-ix")}
+    assert run("index", str(DATA / "reuters"), env=env).exit_code == 0
+    result = run("stats", "--format", "json", env=env)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["stories"] == 325
+
+
+def test_search_json(data_index: str) -> None:
+    result = run("search", "gaza truce", "--index", data_index, "--format", "json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert set(doc) == {"query", "total", "page", "limit", "hits"}
+    assert (doc["query"], doc["page"], doc["limit"]) == ("gaza truce", 1, 10)
+    hit = doc["hits"][0]
+    assert set(hit) == {"rank", "score", "code", "date", "headline", "snippet", "path"}
+    assert (hit["rank"], hit["code"], hit["date"]) == (1, SEED_CODE, "2024-04-17T09:29:00")
+    assert "\x02" not in hit["snippet"] and "gaza" in hit["snippet"].lower()
+
+
+def test_search_jsonl_and_csv(data_index: str) -> None:
+    result = run("search", "cocoa", "--index", data_index, "--format", "jsonl", "--limit", "3")
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0 and len(lines) == 3
+    assert [json.loads(line)["rank"] for line in lines] == [1, 2, 3]
+    result = run("search", "cocoa", "--index", data_index, "--format", "csv", "--limit", "3")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 3
+    assert list(rows[0]) == ["rank", "score", "code", "date", "headline", "snippet", "path"]
+
+
+def test_search_table_is_plain_when_piped(data_index: str) -> None:
+    result = run("search", "gaza truce", "--index", data_index)
+    assert "\x1b[" not in result.stdout
+
+
+def test_stats_json(data_index: str) -> None:
+    result = run("stats", "--index", data_index, "--format", "json")
+    doc = json.loads(result.stdout)
+    assert set(doc) == {"stories", "first_date", "last_date", "per_year", "size_bytes", "roots"}
+    assert doc["stories"] == 326 and doc["per_year"] == {"1987": 325, "2024": 1}
+    assert doc["last_date"] == "2024-04-17T09:29:00"
+
+
+def test_index_json_report_and_rejections(write_story: WriteStory, tmp_path: Path) -> None:
+    root = write_story("good.txt").parent
+    write_story("empty.txt", text="")
+    result = run("index", str(root), "--index", str(tmp_path / "ix"), "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert set(doc) == {
+        "matched",
+        "added",
+        "updated",
+        "removed",
+        "unchanged",
+        "rejected",
+        "duplicates",
+        "warnings",
+        "seconds",
+    }
+    assert (doc["matched"], doc["added"]) == (2, 1)
+    assert doc["rejected"] == [{"path": str(root / "empty.txt"), "reason": "empty file"}]
+
+
+def test_index_quiet_prints_only_problems(write_story: WriteStory, tmp_path: Path) -> None:
+    root = write_story("good.txt").parent
+    result = run("index", str(root), "--index", str(tmp_path / "ix"), "--quiet")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    write_story("empty.txt", text="")
+    result = run("index", str(root), "--index", str(tmp_path / "ix"), "--quiet")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "empty.txt: empty file" in result.stderr
+
+
+def test_show_unknown_code(data_index: str) -> None:
+    result = run("show", "424242424", "--index", data_index)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "no story with code 424242424" in result.stderr
+
+
+@pytest.fixture
+def not_an_index(tmp_path: Path) -> str:
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "notes.txt").write_text("hello")
+    return str(tmp_path / "files")
+
+
+ERRORS = [
+    (["search", "x", "--index", "{missing}"], "no index at"),
+    (["search", "x", "--index", "{other}"], "is not a newssearch index"),
+    (["stats", "--index", "{missing}"], "no index at"),
+    (["show", "1", "--index", "{missing}"], "no index at"),
+    (["search", "AND OR", "--index", "{data}"], "nothing to search for"),
+    (["search", "", "--index", "{data}"], "the query is empty"),
+    (["search", "x", "--index", "{data}", "--since", "2024-13"], "--since: no such date '2024-13'"),
+    (["search", "x", "--index", "{data}", "--until", "soon"], "--until: cannot read date 'soon'"),
+    (["search", "x", "--index", "{data}", "--since", "2024-05", "--until", "2024-04"], "ends"),
+    (["search", "x", "--index", "{data}", "--limit", "0"], "Invalid value for '--limit'"),
+    (["search", "x", "--index", "{data}", "--sort", "best"], "Invalid value for '--sort'"),
+    (["index", "{missing}/nothere", "--index", "{tmp}/ix"], "no such file or directory"),
+    (["index", str(DATA), "--index", "{other}"], "is not a newssearch index"),
+    (["index", "--index", "{tmp}/fresh"], "nothing to index"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), ERRORS)
+def test_errors_are_one_line_and_exit_2(
+    args: list[str], message: str, tmp_path: Path, data_index: str, not_an_index: str
+) -> None:
+    paths = {
+        "missing": str(tmp_path / "missing"),
+        "other": not_an_index,
+        "data": data_index,
+        "tmp": str(tmp_path),
+    }
+    result = run(*(a.format(**paths) for a in args))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: ") and message in last
+    assert "Traceback" not in result.stderr
+
+
+def test_locked_index_is_an_error(write_story: WriteStory, tmp_path: Path) -> None:
+    root = write_story("a.txt").parent
+    index = str(tmp_path / "ix")
+    assert run("index", str(root), "--index", index).exit_code == 0
+    with run_lock(index):
+        result = run("index", str(root), "--index", index)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: index {index} is locked by another writer\n"
+
+
+def test_damaged_index_says_how_to_rebuild(tmp_path: Path) -> None:
+    index = tmp_path / "ix"
+    assert run("index", str(DATA / "reuters"), "--index", str(index)).exit_code == 0
+    for toc in index.glob("_MAIN_*.toc"):
+        toc.unlink()
+    result = run("search", "cocoa", "--index", str(index))
+    assert result.exit_code == 2
+    assert "damaged" in result.stderr and "--full" in result.stderr
+    assert run("index", "--full", "--index", str(index)).exit_code == 0
+    assert run("search", "cocoa", "--index", str(index)).exit_code == 0
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for command in ("index", "search", "show", "stats"):
+        result = run(command, "--help")
+        assert result.exit_code == 0
+        assert "Example" in result.stdout
+        assert f"newssearch {command}" in readme

@@ -1,0 +1,201 @@
+"""Indexing runs on real files: incremental updates, duplicates, reports and locking."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newssearch import IndexLocked, IndexReport, NewsIndex, index_stories
+from newssearch.indexer import run_lock
+
+from .conftest import DATA, WriteStory, file_count, story_text
+
+
+def balanced(report: IndexReport) -> bool:
+    indexed = report.added + report.updated + report.unchanged
+    return indexed + len(report.rejected) + len(report.duplicates) == report.matched
+
+
+def touch_later(path: Path, seconds: int = 10) -> None:
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + seconds * 10**9))
+
+
+@pytest.fixture
+def index_path(tmp_path: Path) -> str:
+    return str(tmp_path / "index")
+
+
+def test_data_dir_indexes_every_file(index_path: str) -> None:
+    report = index_stories(index_path, [str(DATA)])
+    assert report.added == file_count(DATA) - 1  # NOTICE.md is not a story
+    assert report.rejected == () and report.duplicates == ()
+    assert balanced(report)
+    again = index_stories(index_path, [str(DATA)])
+    assert (again.unchanged, again.added, again.updated) == (report.added, 0, 0)
+    with NewsIndex.open(index_path) as ix:
+        assert ix.stats().stories == report.added
+
+
+def test_changed_removed_and_added_files(write_story: WriteStory, index_path: str) -> None:
+    a = write_story("a.txt", code="1", headline="Cocoa talks")
+    b = write_story("b.txt", code="2", headline="Coffee quotas")
+    root = str(a.parent)
+    assert index_stories(index_path, [root]).added == 2
+
+    write_story("a.txt", code="1", headline="Cocoa talks collapse")
+    touch_later(a)
+    b.unlink()
+    write_story("c.txt", code="3", headline="Tin council")
+    report = index_stories(index_path, [root])
+    assert (report.added, report.updated, report.removed, report.unchanged) == (1, 1, 1, 0)
+    assert balanced(report)
+    with NewsIndex.open(index_path) as ix:
+        assert ix.get("2") is None
+        story = ix.get("1")
+        assert story is not None and story.headline == "Cocoa talks collapse"
+        assert ix.search("collapse").total == 1
+        assert ix.stats().stories == 2
+
+
+def test_story_saved_under_another_name_replaces(write_story: WriteStory, index_path: str) -> None:
+    old = write_story("old.txt", code="7", headline="First version")
+    index_stories(index_path, [str(old.parent)])
+    new = write_story("new.txt", code="7", headline="Second version")
+    touch_later(new)
+    old.unlink()
+    report = index_stories(index_path, [str(old.parent)])
+    assert (report.added, report.removed, report.duplicates) == (1, 1, ())
+    with NewsIndex.open(index_path) as ix:
+        assert ix.stats().stories == 1
+        story = ix.get("7")
+        assert story is not None and story.headline == "Second version"
+
+
+def test_two_live_files_with_one_code_keep_the_newest(
+    write_story: WriteStory, index_path: str
+) -> None:
+    a = write_story("a.txt", code="9", headline="Older copy")
+    b = write_story("b.txt", code="9", headline="Newer copy")
+    touch_later(b)
+    report = index_stories(index_path, [str(a.parent)])
+    assert report.added == 1
+    assert [(Path(d.path).name, d.code, Path(d.kept).name) for d in report.duplicates] == [
+        ("a.txt", "9", "b.txt")
+    ]
+    assert balanced(report)
+    again = index_stories(index_path, [str(a.parent)])
+    assert (again.unchanged, len(again.duplicates)) == (1, 1)
+    # the kept copy goes away: the other one takes the code over
+    b.unlink()
+    third = index_stories(index_path, [str(a.parent)])
+    assert (third.added, third.removed, third.duplicates) == (1, 1, ())
+    with NewsIndex.open(index_path) as ix:
+        story = ix.get("9")
+        assert story is not None and story.headline == "Older copy"
+
+
+def test_rejected_files_are_reported_and_the_rest_indexed(
+    write_story: WriteStory, index_path: str
+) -> None:
+    good = write_story("good.txt")
+    write_story("empty.txt", text="")
+    (good.parent / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    write_story("nohead.txt", text="Thursday 26 February 1987 - 15:01\n")
+    write_story("nodate.txt", date_line=None, code="44")
+    report = index_stories(index_path, [str(good.parent)])
+    reasons = {Path(r.path).name: r.reason for r in report.rejected}
+    assert reasons == {
+        "empty.txt": "empty file",
+        "image.txt": "binary file, not text",
+        "nohead.txt": "no headline",
+    }
+    assert [(Path(w.path).name, w.message) for w in report.warnings] == [
+        ("nodate.txt", "no date line; indexed without a date")
+    ]
+    assert report.added == 2 and balanced(report)
+    # an unchanged tree parses nothing, and still reports what it skipped
+    again = index_stories(index_path, [str(good.parent)])
+    assert {Path(r.path).name for r in again.rejected} == set(reasons)
+    assert again.unchanged == 2 and balanced(again)
+
+
+def test_glob_selects_files(write_story: WriteStory, index_path: str) -> None:
+    write_story("a.story", code="1")
+    write_story("b.txt", code="2")
+    report = index_stories(index_path, [str(write_story("c.txt", code="3").parent)], glob="*.story")
+    assert report.matched == 1 and report.added == 1
+
+
+def test_nested_directories_and_no_index_roots_rerun(
+    write_story: WriteStory, index_path: str
+) -> None:
+    write_story("2024/04/a.txt", code="1")
+    write_story("2024/05/b.txt", code="2")
+    root = write_story("top.txt", code="3").parent
+    assert index_stories(index_path, [str(root)]).added == 3
+    with NewsIndex.open(index_path) as ix:
+        assert ix.roots() == (str(root),)
+        again = ix.index()  # no paths: the roots indexed before
+    assert again.unchanged == 3
+
+
+def test_full_rebuild(write_story: WriteStory, index_path: str) -> None:
+    root = write_story("a.txt").parent
+    index_stories(index_path, [str(root)])
+    report = index_stories(index_path, [str(root)], full=True)
+    assert (report.added, report.unchanged) == (1, 0)
+
+
+def test_second_writer_gets_the_lock_error(write_story: WriteStory, index_path: str) -> None:
+    root = write_story("a.txt").parent
+    index_stories(index_path, [str(root)])
+    with run_lock(index_path), pytest.raises(IndexLocked, match="locked by another writer"):
+        index_stories(index_path, [str(root)])
+    # released: the next run goes through
+    assert index_stories(index_path, [str(root)]).unchanged == 1
+
+
+def test_interrupted_run_keeps_committed_batches(
+    write_story: WriteStory, index_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newssearch import indexer, stories
+
+    for n in range(1, 8):
+        write_story(f"{n}.txt", code=str(n), headline=f"Story number {n}")
+    root = str(write_story("1.txt", code="1", headline="Story number 1").parent)
+    monkeypatch.setattr(indexer, "BATCH_SIZE", 3)
+    real_read = stories.read_story
+    calls = 0
+
+    def failing_read(path: str, rel: str) -> stories.ParsedStory:
+        nonlocal calls
+        calls += 1
+        if calls == 5:
+            raise KeyboardInterrupt
+        return real_read(path, rel)
+
+    monkeypatch.setattr(stories, "read_story", failing_read)
+    with pytest.raises(KeyboardInterrupt):
+        index_stories(index_path, [root])
+    with NewsIndex.open(index_path) as ix:
+        assert ix.stats().stories == 3  # one whole batch, nothing of the next
+    monkeypatch.setattr(stories, "read_story", real_read)
+    report = index_stories(index_path, [root])
+    assert (report.unchanged, report.added) == (3, 4)
+
+
+def test_create_refuses_a_directory_of_other_files(tmp_path: Path) -> None:
+    from newssearch import InputError
+
+    shutil.copytree(DATA / "reuters", tmp_path / "stories")
+    with pytest.raises(InputError, match="holds no newssearch index"):
+        NewsIndex.create(str(tmp_path / "stories"))
+    assert file_count(tmp_path / "stories") == file_count(DATA / "reuters")
+
+
+def test_story_text_helper_round_trips() -> None:
+    assert story_text().splitlines()[4] == "Story Code : 1"

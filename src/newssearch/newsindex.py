@@ -49,7 +49,11 @@ def index_stories(
     from newssearch import indexer
 
     paths = indexer.check_roots(paths)
-    ix = NewsIndex.rebuild(index_path) if full else NewsIndex.open_or_create(index_path)
+    if full:
+        # with no paths the rebuild refills the roots indexed before
+        ix = NewsIndex.create(index_path) if paths else NewsIndex.rebuild(index_path)
+    else:
+        ix = NewsIndex.open_or_create(index_path)
     with ix:
         return ix.index(paths, glob=glob, progress=progress)
 

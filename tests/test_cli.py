@@ -68,7 +68,8 @@ def test_search_json(data_index: str) -> None:
     result = run("search", "gaza truce", "--index", data_index, "--format", "json")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert set(doc) == {"query", "total", "page", "limit", "hits"}
+    assert set(doc) == {"query", "total", "page", "limit", "hits", "suggestion"}
+    assert doc["suggestion"] is None
     assert (doc["query"], doc["page"], doc["limit"]) == ("gaza truce", 1, 10)
     hit = doc["hits"][0]
     assert set(hit) == {"rank", "score", "code", "date", "headline", "snippet", "path"}

@@ -21,6 +21,8 @@ from newssearch.models import (
     RejectedFile,
     SearchResult,
     Story,
+    Timeline,
+    TimelineBucket,
 )
 from newssearch.newsindex import NewsIndex, default_index_path, index_stories
 
@@ -42,6 +44,8 @@ __all__ = [
     "RejectedFile",
     "SearchResult",
     "Story",
+    "Timeline",
+    "TimelineBucket",
     "__version__",
     "default_index_path",
     "index_stories",

@@ -53,6 +53,24 @@ IndexDir = Annotated[
     ),
 ]
 DEFAULT_INDEX = "index"
+Since = Annotated[
+    str | None,
+    typer.Option(
+        help="Only stories from this date on: 2024, 2024-04, 2024-04-17, 'April 2024', "
+        "yesterday, '30 days ago', -30d, 'last week'.",
+        show_default=False,
+    ),
+]
+Until = Annotated[
+    str | None,
+    typer.Option(
+        help="Only stories up to this date, inclusive (a month or year: all of it); "
+        "same forms as --since.",
+        show_default=False,
+    ),
+]
+Limit = Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits per page.")]
+PageNumber = Annotated[int, typer.Option("--page", "-p", min=1, help="Which page of hits.")]
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
@@ -195,19 +213,20 @@ def search(
         str, typer.Argument(help="What to look for (see the README's query language).")
     ],
     index_dir: IndexDir = DEFAULT_INDEX,
-    since: Annotated[
-        str | None,
-        typer.Option(help="Only stories from this date on: 2024, 2024-04 or 2024-04-17."),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(help="Only stories up to this date, inclusive: 2024, 2024-04 or 2024-04-17."),
-    ] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits per page.")] = 10,
-    page: Annotated[int, typer.Option("--page", "-p", min=1, help="Which page of hits.")] = 1,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 10,
+    page: PageNumber = 1,
     sort: Annotated[SortOrder, typer.Option("--sort", "-s", help="Order of hits.")] = (
         SortOrder.relevance
     ),
+    recent: Annotated[
+        bool,
+        typer.Option(
+            "--recent",
+            help="Blend relevance with recency: the latest on a subject first (README).",
+        ),
+    ] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
     """Search the index; exit 0 with hits, 1 with none.
@@ -230,7 +249,13 @@ def search(
     with _errors():
         with NewsIndex.open(index_dir) as ix:
             result = ix.search(
-                query, since=since_at, until=until_at, limit=limit, page=page, sort=sort.value
+                query,
+                since=since_at,
+                until=until_at,
+                limit=limit,
+                page=page,
+                sort=sort.value,
+                recent=recent,
             )
         render_search(result, fmt, sys.stdout)
     raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
@@ -282,3 +307,79 @@ def stats(
         with NewsIndex.open(index_dir) as ix:
             summary = ix.stats()
         render_stats(summary, fmt, sys.stdout)
+
+
+@app.command()
+def similar(
+    code: Annotated[str, typer.Argument(help="The story code to find stories like.")],
+    index_dir: IndexDir = DEFAULT_INDEX,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 10,
+    page: PageNumber = 1,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Find the stories most like one story (never the story itself); exit 1 with none.
+
+    Example:
+
+        newssearch similar 1 --limit 5
+
+        newssearch similar 1129250 --since 2024-01 --format json
+    """
+    from newssearch.newsindex import NewsIndex
+    from newssearch.output import render_search
+
+    since_at = _date_option("--since", since, end=False)
+    until_at = _date_option("--until", until, end=True)
+    with _errors():
+        with NewsIndex.open(index_dir) as ix:
+            result = ix.similar(code, since=since_at, until=until_at, limit=limit, page=page)
+        if result is None:
+            typer.echo(f"newssearch: no story with code {code} in {index_dir}", err=True)
+            raise typer.Exit(EXIT_NONE)
+        render_search(result, fmt, sys.stdout)
+    raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
+
+
+class PeriodName(StrEnum):
+    """Timeline bucket sizes."""
+
+    day = "day"
+    week = "week"
+    month = "month"
+    year = "year"
+
+
+@app.command()
+def timeline(
+    query: Annotated[str, typer.Argument(help="What to look for, as for search.")],
+    index_dir: IndexDir = DEFAULT_INDEX,
+    since: Since = None,
+    until: Until = None,
+    by: Annotated[PeriodName, typer.Option("--by", "-b", help="Bucket size.")] = PeriodName.month,
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TableFormat.table,
+) -> None:
+    """Count the stories matching a query per day, week, month or year, as a bar chart.
+
+    Empty periods inside the range show as zero; the counts add up to what search reports
+    as the total. Exit 1 when nothing matches.
+
+    Example:
+
+        newssearch timeline cocoa --by month
+
+        newssearch timeline "oil prices" --since 1987-03 --until 1987-04 --by week --format json
+    """
+    from newssearch.newsindex import NewsIndex
+    from newssearch.output import render_timeline
+
+    since_at = _date_option("--since", since, end=False)
+    until_at = _date_option("--until", until, end=True)
+    with _errors():
+        with NewsIndex.open(index_dir) as ix:
+            result = ix.timeline(query, since=since_at, until=until_at, by=by.value)
+        render_timeline(result, fmt, sys.stdout)
+    raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)

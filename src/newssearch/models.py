@@ -8,7 +8,7 @@ index's data, so they stay valid after the index is closed and serialise with
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,8 @@ class Hit:
     """One search result.
 
     `snippet` is plain text; `highlights` holds the (start, end) offsets in it of the
-    words that matched, for renderers that can emphasise them.
+    words that matched, for renderers that can emphasise them. `score` is the relevance
+    score (0 when the hits are sorted by date).
     """
 
     rank: int
@@ -42,13 +43,15 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    """One page of hits for a query, with the total number of matching stories."""
+    """One page of hits for a query, with the total number of matching stories and, when
+    the query found little, a suggested spelling (`suggestion`, else None)."""
 
     query: str
     total: int
     page: int
     limit: int
     hits: tuple[Hit, ...]
+    suggestion: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +108,26 @@ class IndexStats:
     per_year: dict[int, int] = field(default_factory=dict)
     size_bytes: int = 0
     roots: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineBucket:
+    """How many matching stories fall in the period that starts on `start`."""
+
+    start: date
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Matching stories counted per period, in date order, empty periods included.
+
+    `sum(b.count for b in buckets) + undated == total`, the total `search` reports for
+    the same query and dates (`undated` counts matches without a date).
+    """
+
+    query: str
+    by: str
+    total: int
+    buckets: tuple[TimelineBucket, ...]
+    undated: int = 0

@@ -12,14 +12,15 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, Literal
 
-from newssearch.dates import as_bound
+from newssearch.dates import as_bound, check_range
 from newssearch.errors import IndexDamaged, InputError
-from newssearch.models import IndexReport, IndexStats, SearchResult, Story
+from newssearch.models import IndexReport, IndexStats, SearchResult, Story, Timeline
 
 # Whoosh is imported inside the methods, so that importing newssearch (and running
 # `newssearch --help`) stays fast.
 
 Sort = Literal["relevance", "newest", "oldest"]
+Period = Literal["day", "week", "month", "year"]
 Progress = Callable[[int, int], None]
 """Called with (files done, files in all) as an indexing run goes."""
 
@@ -160,6 +161,7 @@ class NewsIndex:
         limit: int = 10,
         page: int = 1,
         sort: Sort = "relevance",
+        recent: bool = False,
     ) -> SearchResult:
         """Search the index.
 
@@ -169,6 +171,7 @@ class NewsIndex:
         limit: hits per page.
         page: which page, from 1.
         sort: "relevance", "newest" or "oldest".
+        recent: blend relevance with recency (see the README); only with "relevance".
         """
         from newssearch import search
         from newssearch.query import parse_query
@@ -180,7 +183,55 @@ class NewsIndex:
             until=as_bound(until, end=True),
         )
         with self._searcher() as s:
-            return search.run_search(s, parsed, query, limit=limit, page=page, sort=sort)
+            return search.run_search(
+                s, parsed, query, limit=limit, page=page, sort=sort, recent=recent
+            )
+
+    def similar(
+        self,
+        code: str,
+        *,
+        since: date | datetime | None = None,
+        until: date | datetime | None = None,
+        limit: int = 10,
+        page: int = 1,
+    ) -> SearchResult | None:
+        """Stories most like story `code`, by the key terms of its headline and body; never
+        the story itself. None when no story has that code.
+
+        since, until, limit, page: as for `search`.
+        """
+        from newssearch import search
+
+        lo, hi = as_bound(since, end=False), as_bound(until, end=True)
+        check_range(lo, hi)
+        with self._searcher() as s:
+            return search.run_similar(s, code, since=lo, until=hi, limit=limit, page=page)
+
+    def timeline(
+        self,
+        query: str,
+        *,
+        since: date | datetime | None = None,
+        until: date | datetime | None = None,
+        by: Period = "month",
+    ) -> Timeline:
+        """How many stories matching `query` fall in each day, week, month or year.
+
+        query, since, until: as for `search` (the counts add up to its total).
+        by: "day", "week", "month" or "year".
+        """
+        from newssearch import search
+        from newssearch.query import parse_query
+
+        parsed = parse_query(
+            query,
+            self._ix.schema,
+            since=as_bound(since, end=False),
+            until=as_bound(until, end=True),
+        )
+        with self._searcher() as s:
+            return search.run_timeline(s, parsed, query, by=by)
 
     def get(self, code: str) -> Story | None:
         """The story with this code, or None."""
@@ -208,8 +259,10 @@ class NewsIndex:
         return tuple(indexer.read_meta(self.path).get("roots", []))
 
     def _searcher(self) -> Any:
+        from newssearch import ranking
+
         try:
-            return self._ix.searcher()
+            return self._ix.searcher(weighting=ranking.weighting())
         except Exception as e:  # a segment file missing or cut short
             raise IndexDamaged(
                 f"the index at {self.path} is damaged ({type(e).__name__}); "

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from newssearch.models import Hit, IndexReport, IndexStats, SearchResult, Story
+from newssearch.models import Hit, IndexReport, IndexStats, SearchResult, Story, Timeline
 
 
 class Format(StrEnum):
@@ -82,6 +82,7 @@ def render_search(result: SearchResult, fmt: Format, stream: TextIO) -> None:
             "page": result.page,
             "limit": result.limit,
             "hits": records,
+            "suggestion": result.suggestion,
         }
         stream.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     elif fmt is Format.jsonl:
@@ -121,6 +122,8 @@ def _search_table(result: SearchResult, stream: TextIO) -> None:
         shown = ""
     plural = "story matches" if result.total == 1 else "stories match"
     out.print(f"{result.total:,} {plural}{shown}")
+    if result.suggestion:
+        out.print(Text.assemble("Did you mean: ", (result.suggestion, "bold"), "?"))
 
 
 def render_story(story: Story, fmt: TextFormat, stream: TextIO) -> None:
@@ -197,3 +200,35 @@ def render_report(
             f"{len(report.duplicates):,} duplicates, {report.removed:,} removed, "
             f"{len(report.warnings):,} warnings\n"
         )
+
+
+BAR_WIDTH = 40
+
+
+def render_timeline(timeline: Timeline, fmt: TableFormat, stream: TextIO) -> None:
+    """Print matching stories per period: a bar chart with the counts, or JSON."""
+    if fmt is TableFormat.json:
+        doc = {
+            "query": timeline.query,
+            "by": timeline.by,
+            "total": timeline.total,
+            "buckets": [{"start": b.start.isoformat(), "count": b.count} for b in timeline.buckets],
+            "undated": timeline.undated,
+        }
+        stream.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        return
+    out = console(stream)
+    label = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[timeline.by]
+    peak = max((b.count for b in timeline.buckets), default=0)
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(no_wrap=True)
+    for b in timeline.buckets:
+        width = round(b.count / peak * BAR_WIDTH) if peak else 0
+        bar = "█" * width or ("▏" if b.count else "")
+        table.add_row(b.start.strftime(label), f"{b.count:,}", Text(bar, style="cyan"))
+    out.print(table)
+    undated = f" ({timeline.undated:,} without a date)" if timeline.undated else ""
+    plural = "story matches" if timeline.total == 1 else "stories match"
+    out.print(f"{timeline.total:,} {plural}{undated}")

@@ -21,6 +21,7 @@ from typing import Any
 from whoosh import qparser
 from whoosh import query as wq
 
+from newssearch import ranking
 from newssearch.dates import check_range, parse_date
 from newssearch.errors import QueryError
 
@@ -54,7 +55,11 @@ class ParsedQuery:
 
 
 def _parser(schema: Any, group: Any) -> Any:
-    return qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=group)
+    parser = qparser.MultifieldParser(
+        list(SEARCH_FIELDS), schema, fieldboosts=ranking.field_boosts(), group=group
+    )
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    return parser
 
 
 def extract_dates(text: str) -> tuple[str, datetime | None, datetime | None]:

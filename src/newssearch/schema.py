@@ -3,7 +3,8 @@
 Fields:
 
 * `code` -- the story code, the unique key (`update_document` replaces by it);
-* `headline`, `body` -- stemmed text, stored for display; the headline weighs more;
+* `headline`, `body` -- stemmed text, stored for display (their weights are set at query
+  time, in `ranking`); the headline's unstemmed words also feed spelling suggestions;
 * `date` -- publication time, stored and sortable; `undated` (0/1) sorts stories without
   a date after the dated ones whichever way the dates run;
 * `path` -- the file's absolute path, stored, indexed and a column, so the indexer can
@@ -19,8 +20,7 @@ from __future__ import annotations
 
 from whoosh import analysis, fields
 
-SCHEMA_VERSION = 1
-HEADLINE_BOOST = 2.0
+SCHEMA_VERSION = 2
 
 
 def make_schema() -> fields.Schema:
@@ -28,7 +28,7 @@ def make_schema() -> fields.Schema:
     analyzer = analysis.StemmingAnalyzer()
     return fields.Schema(
         code=fields.ID(stored=True, unique=True, sortable=True),
-        headline=fields.TEXT(analyzer=analyzer, stored=True, field_boost=HEADLINE_BOOST),
+        headline=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
         body=fields.TEXT(analyzer=analyzer, stored=True),
         date=fields.DATETIME(stored=True, sortable=True),
         undated=fields.NUMERIC(int, bits=8, sortable=True),

@@ -8,15 +8,18 @@ limits are a filter. Everything a `Hit` needs is copied while the searcher is op
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+import re
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from whoosh import highlight, sorting
 from whoosh import query as wq
 from whoosh.util.times import long_to_datetime
 
+from newssearch import ranking
 from newssearch.errors import QueryError
-from newssearch.models import Hit, IndexStats, SearchResult, Story
+from newssearch.models import Hit, IndexStats, SearchResult, Story, Timeline, TimelineBucket
 from newssearch.newsindex import Sort
 from newssearch.query import ParsedQuery
 
@@ -69,52 +72,289 @@ def _sort_facet(sort: Sort) -> Any:
     )
 
 
-def run_search(
-    searcher: Any, parsed: ParsedQuery, text: str, *, limit: int, page: int, sort: Sort
-) -> SearchResult:
-    """Run `parsed` and return page `page` of `limit` hits, with the total."""
+RECENT_HALF_LIFE_DAYS = 30.0
+"""`recent`: a story this many days older than the newest candidate counts half."""
+RECENT_POOL = 200
+"""`recent`: how many of the best matches are re-ranked by the blend."""
+
+
+def _check_page(limit: int, page: int) -> None:
     if limit < 1:
         raise QueryError("limit must be at least 1")
     if page < 1:
         raise QueryError("page must be at least 1")
-    if sort not in SORTS:
-        raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
-    if parsed.any_word is None and isinstance(parsed.all_words, wq.Every) and sort == "relevance":
-        sort = "newest"  # a date-only query has nothing to rank by
-    wanted = limit * page
-    flt = parsed.date_filter()
-    if flt is not None and next(iter(searcher.docs_for_query(flt)), None) is None:
-        # Whoosh treats an empty filter set as no filter at all (`if allow and ...`)
-        return SearchResult(query=text, total=0, page=page, limit=limit, hits=())
-    facet = _sort_facet(sort)
-    tiers: list[Any] = []
-    if parsed.any_word is None or facet is not None:
-        q = parsed.any_word if parsed.any_word is not None else parsed.all_words
-        results = searcher.search(q, filter=flt, limit=wanted, sortedby=facet)
-        tiers.append(results)
-        total = len(results)
-    else:
-        first = searcher.search(parsed.all_words, filter=flt, limit=wanted)
-        tiers.append(first)
-        total = len(first)
-        rest = searcher.search(
-            parsed.any_word, filter=flt, mask=parsed.all_words, limit=max(1, wanted - total)
-        )
-        tiers.append(rest)
-        total += len(rest)
+
+
+def _empty_filter(searcher: Any, flt: Any) -> bool:
+    # Whoosh treats an empty filter set as no filter at all (`if allow and ...`)
+    return flt is not None and next(iter(searcher.docs_for_query(flt)), None) is None
+
+
+def _ranked(
+    searcher: Any,
+    tiers: list[Any],
+    *,
+    flt: Any,
+    mask: Any = None,
+    wanted: int,
+    facet: Any = None,
+) -> tuple[list[Any], int]:
+    """The first `wanted` hits of the tiers in turn (each tier masking the ones before),
+    and the total number of matches."""
     hits: list[Any] = []
-    for results in tiers:
+    total = 0
+    before: list[Any] = [mask] if mask is not None else []
+    for q in tiers:
+        exclude = wq.Or(before) if len(before) > 1 else (before[0] if before else None)
+        results = searcher.search(
+            q, filter=flt, mask=exclude, limit=max(1, wanted - len(hits)), sortedby=facet
+        )
         results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS // 2, surround=30)
         results.formatter = _MarkFormatter()
+        total += len(results)
         hits.extend(results[: wanted - len(hits)])
+        before.append(q)
+    return hits, total
+
+
+def _page(
+    text: str, hits: list[Any], total: int, limit: int, page: int, **extra: Any
+) -> SearchResult:
     start = limit * (page - 1)
     return SearchResult(
         query=text,
         total=total,
         page=page,
         limit=limit,
-        hits=tuple(_hit(h, rank) for rank, h in enumerate(hits[start:wanted], start + 1)),
+        hits=tuple(_hit(h, rank) for rank, h in enumerate(hits[start : start + limit], start + 1)),
+        **extra,
     )
+
+
+def _by_recency(hits: list[Any]) -> list[Any]:
+    """Re-rank by score x 2^(-age / half-life), the age counted back from the newest hit;
+    a story without a date counts as a year older than the oldest."""
+    dates = {h.docnum: h.fields().get("date") for h in hits}
+    known = [d for d in dates.values() if d is not None]
+    if not known:
+        return hits
+    newest, oldest = max(known), min(known)
+
+    def blended(h: Any) -> tuple[float, int]:
+        d = dates[h.docnum] or oldest - timedelta(days=365)
+        age = (newest - d).total_seconds() / 86400
+        return -float(h.score) * 0.5 ** (age / RECENT_HALF_LIFE_DAYS), h.docnum
+
+    return sorted(hits, key=blended)
+
+
+def run_search(
+    searcher: Any,
+    parsed: ParsedQuery,
+    text: str,
+    *,
+    limit: int,
+    page: int,
+    sort: Sort,
+    recent: bool = False,
+) -> SearchResult:
+    """Run `parsed` and return page `page` of `limit` hits, with the total and, when the
+    query finds little, a suggested spelling."""
+    _check_page(limit, page)
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    if recent and sort != "relevance":
+        raise QueryError("recent ranking blends relevance with dates; it cannot sort by date")
+    if parsed.any_word is None and isinstance(parsed.all_words, wq.Every) and sort == "relevance":
+        sort = "newest"  # a date-only query has nothing to rank by
+    wanted = limit * page
+    flt = parsed.date_filter()
+    if _empty_filter(searcher, flt):
+        return SearchResult(text, 0, page, limit, (), suggest(searcher, parsed, text, 0))
+    facet = _sort_facet(sort)
+    if parsed.any_word is None:
+        tiers = [parsed.all_words]
+    elif facet is not None or not ranking.ALL_WORDS_FIRST:
+        tiers = [parsed.any_word]
+    else:
+        tiers = [parsed.all_words, parsed.any_word]
+    if recent:
+        hits, total = _ranked(searcher, tiers, flt=flt, wanted=max(wanted, RECENT_POOL))
+        hits = _by_recency(hits)
+    else:
+        hits, total = _ranked(searcher, tiers, flt=flt, wanted=wanted, facet=facet)
+    return _page(text, hits, total, limit, page, suggestion=suggest(searcher, parsed, text, total))
+
+
+MIN_RESULTS = 3
+"""A query with fewer matches than this gets a spelling suggestion if one is better."""
+
+
+def suggest(searcher: Any, parsed: ParsedQuery, text: str, total: int) -> str | None:
+    """A corrected query, from the index's own vocabulary (the headlines' unstemmed
+    words), when some of its words are unknown to the index, or when the query finds
+    fewer than `MIN_RESULTS` stories and some of its words are rare and never appear in
+    a headline. None when the query looks well spelled."""
+    reader = searcher.reader()
+    words = {
+        (t.fieldname, t.text)
+        for t in parsed.all_words.leaves()
+        if isinstance(t, wq.Term) and t.fieldname in ("headline", "body")
+    }
+    stems = {w for _, w in words}
+    if not stems:
+        return None
+    corrector = searcher.corrector("headline")
+    analyzer = searcher.schema["body"].analyzer
+    replaced = text
+    changed = False
+    for token in set(re.findall(r"[^\W\d_]{3,}", text)):
+        stem = next((t.text for t in analyzer(token)), None)
+        if stem is None or stem not in stems:
+            continue
+        freq = reader.doc_frequency("body", stem) + reader.doc_frequency("headline", stem)
+        known = reader.doc_frequency("spell_headline", token.lower()) > 0
+        if freq and (total >= MIN_RESULTS or freq >= MIN_RESULTS or known):
+            continue
+        best: tuple[int, int, str] | None = None
+        for candidate in corrector.suggest(token.lower(), limit=20, maxdist=2):
+            c_stem = next((t.text for t in analyzer(candidate)), candidate)
+            c_freq = reader.doc_frequency("body", c_stem) + reader.doc_frequency("headline", c_stem)
+            if c_freq > max(10 * freq, MIN_RESULTS):
+                # the nearest spelling first, then the most common
+                surface = reader.doc_frequency("spell_headline", candidate)
+                key = (edit_distance(token.lower(), candidate), -surface, candidate)
+                best = key if best is None or key < best else best
+        if best is not None:
+            replaced = re.sub(rf"\b{re.escape(token)}\b", best[2], replaced)
+            changed = True
+    return replaced if changed else None
+
+
+SIMILAR_TERMS = 25
+"""How many key terms of a story describe it for `similar`."""
+
+
+def key_terms(searcher: Any, docnum: int) -> list[tuple[str, float]]:
+    """A story's most telling words: (1 + log tf) x idf over its stemmed headline (counted
+    `HEADLINE_BOOST` times) and body, numbers left out."""
+    stored = searcher.stored_fields(docnum)
+    analyzer = searcher.schema["body"].analyzer
+    tf: dict[str, float] = {}
+    for field, weight in (("headline", ranking.HEADLINE_BOOST), ("body", 1.0)):
+        for token in analyzer(stored.get(field, "")):
+            if not any(ch.isdigit() for ch in token.text):
+                tf[token.text] = tf.get(token.text, 0.0) + weight
+    scored = [(w, (1 + math.log(n)) * searcher.idf("body", w)) for w, n in tf.items()]
+    scored.sort(key=lambda pair: (-pair[1], pair[0]))
+    return scored[:SIMILAR_TERMS]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance counting a swap of two neighbouring letters as one edit.
+
+    >>> edit_distance("cocao", "cocoa"), edit_distance("goverment", "movement")
+    (1, 2)
+    """
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def run_similar(
+    searcher: Any,
+    code: str,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    page: int,
+) -> SearchResult | None:
+    """Stories most like story `code` (by the key terms of its headline and body), never
+    the story itself; None when no story has that code."""
+    _check_page(limit, page)
+    docnum = searcher.document_number(code=code)
+    if docnum is None:
+        return None
+    terms: list[Any] = []
+    for word, weight in key_terms(searcher, docnum):
+        terms.append(wq.Term("headline", word, boost=weight * ranking.HEADLINE_BOOST))
+        terms.append(wq.Term("body", word, boost=weight))
+    text = f"similar:{code}"
+    flt = wq.DateRange("date", since, until) if since or until else None
+    if not terms or _empty_filter(searcher, flt):
+        return SearchResult(text, 0, page, limit, ())
+    hits, total = _ranked(
+        searcher, [wq.Or(terms)], flt=flt, mask=wq.Term("code", code), wanted=limit * page
+    )
+    return _page(text, hits, total, limit, page)
+
+
+PERIODS = ("day", "week", "month", "year")
+
+
+def period_start(d: date, by: str) -> date:
+    """The first day of the period of kind `by` that holds `d` (weeks start on Monday)."""
+    if by == "day":
+        return d
+    if by == "week":
+        return d - timedelta(days=d.weekday())
+    if by == "month":
+        return d.replace(day=1)
+    return d.replace(month=1, day=1)
+
+
+def next_period(start: date, by: str) -> date:
+    """The first day of the period after the one starting on `start`."""
+    if by == "day":
+        return start + timedelta(days=1)
+    if by == "week":
+        return start + timedelta(days=7)
+    if by == "month":
+        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return date(start.year + 1, 1, 1)
+
+
+def run_timeline(searcher: Any, parsed: ParsedQuery, text: str, *, by: str) -> Timeline:
+    """Count the stories `run_search` would match, per period of kind `by`."""
+    if by not in PERIODS:
+        raise QueryError(f"unknown period {by!r}: use one of {', '.join(PERIODS)}")
+    flt = parsed.date_filter()
+    q = parsed.any_word if parsed.any_word is not None else parsed.all_words
+    if _empty_filter(searcher, flt):
+        docs: set[int] = set()
+    else:
+        docs = set(searcher.docs_for_query(q))
+        if flt is not None:
+            docs &= set(searcher.docs_for_query(flt))
+    column = searcher.reader().column_reader("date", translate=False) if docs else []
+    counts: dict[date, int] = {}
+    undated = 0
+    for docnum in docs:
+        value = column[docnum]
+        if value == _MISSING_DATE:
+            undated += 1
+            continue
+        start = period_start(long_to_datetime(value).date(), by)
+        counts[start] = counts.get(start, 0) + 1
+    lo = [period_start(parsed.since.date(), by)] if parsed.since else []
+    hi = [period_start(parsed.until.date(), by)] if parsed.until else []
+    buckets: list[TimelineBucket] = []
+    if counts or (lo and hi):
+        current = min(lo or [min(counts)])
+        last = max(hi or [max(counts)])
+        while current <= last:
+            buckets.append(TimelineBucket(current, counts.get(current, 0)))
+            current = next_period(current, by)
+    return Timeline(text, by, len(docs), tuple(buckets), undated)
 
 
 def _hit(h: Any, rank: int) -> Hit:

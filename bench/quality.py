@@ -114,8 +114,7 @@ def main() -> None:
     for name, (m, p, n) in BASELINES.items():
         print(f"{name:<24} {m:6.3f} {p:6.3f} {n:8.3f}")
     print(
-        f"{'newssearch':<24} {figures['MAP']:6.3f} {figures['P@10']:6.3f} "
-        f"{figures['nDCG@10']:8.3f}"
+        f"{'newssearch':<24} {figures['MAP']:6.3f} {figures['P@10']:6.3f} {figures['nDCG@10']:8.3f}"
     )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")

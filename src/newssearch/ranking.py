@@ -10,9 +10,9 @@ from typing import Any
 
 from whoosh import scoring
 
-HEADLINE_BOOST = 2.0
-BM25_B = 0.75
-BM25_K1 = 1.2
+HEADLINE_BOOST = 1.25
+BM25_B = 0.2
+BM25_K1 = 1.6
 ALL_WORDS_FIRST = True
 """Rank stories holding every word of a plain query above those holding only some."""
 

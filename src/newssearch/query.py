@@ -13,6 +13,7 @@ left to search for, an unknown field, a date that cannot be read.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,10 @@ from newssearch.dates import check_range, parse_date
 from newssearch.errors import QueryError
 
 SEARCH_FIELDS = ("headline", "body")
+MAX_QUERY_CHARS = 2000
+"""Longer query text is refused: it is a paste gone wrong, and would be slow."""
+MAX_EXPANSION = 1000
+"""A wildcard, fuzzy term or range may stand for at most this many indexed words."""
 QUERY_FIELDS = frozenset({"headline", "body", "code"})
 
 _DATE_CLAUSE = re.compile(
@@ -104,6 +109,10 @@ def parse_query(
     """Parse query text (see the README's query language) together with date limits."""
     if not text.strip():
         raise QueryError("the query is empty")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the query is too long ({len(text):,} characters; the limit is {MAX_QUERY_CHARS:,})"
+        )
     rest, inline_since, inline_until = extract_dates(text)
     if inline_since is not None:
         since = inline_since if since is None else max(since, inline_since)
@@ -128,6 +137,37 @@ def parse_query(
                 f"unknown field {field!r}: use headline:, body:, code: or date:[A to B]"
             )
     return ParsedQuery(all_words, _any_word(all_words, rest), since, until)
+
+
+def expand(parsed: ParsedQuery, reader: Any) -> ParsedQuery:
+    """Replace each wildcard, fuzzy term and range by the indexed words it stands for, once
+    (Whoosh would otherwise expand it again for every tier and every highlighted hit).
+    Refuse one that stands for more than `MAX_EXPANSION` words: it is slow and finds
+    nothing useful. A bare `*` becomes "every story"."""
+    done: dict[str, Any] = {}
+
+    def visit(q: Any) -> Any:
+        if isinstance(q, wq.Every):
+            return wq.Every()
+        if isinstance(q, wq.MultiTerm):
+            key = repr(q)
+            if key not in done:
+                words = list(itertools.islice(q._btexts(reader), MAX_EXPANSION + 1))
+                if len(words) > MAX_EXPANSION:
+                    raise QueryError(
+                        f"{q} matches more than {MAX_EXPANSION:,} different words; "
+                        "make it more specific"
+                    )
+                field = reader.schema[q.fieldname]
+                # Whoosh yields bytes for some of these queries and text for others
+                texts = [field.from_bytes(w) if isinstance(w, bytes) else w for w in words]
+                terms = [wq.Term(q.fieldname, t, boost=q.boost) for t in texts]
+                done[key] = wq.Or(terms) if terms else wq.NullQuery
+            return done[key]
+        return q if q.is_leaf() else q.apply(visit)
+
+    any_word = visit(parsed.any_word) if parsed.any_word is not None else None
+    return ParsedQuery(visit(parsed.all_words), any_word, parsed.since, parsed.until)
 
 
 def _any_word(all_words: Any, text: str) -> Any:

@@ -21,7 +21,7 @@ from newssearch import ranking
 from newssearch.errors import QueryError
 from newssearch.models import Hit, IndexStats, SearchResult, Story, Timeline, TimelineBucket
 from newssearch.newsindex import Sort
-from newssearch.query import ParsedQuery
+from newssearch.query import ParsedQuery, expand
 
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 
@@ -165,8 +165,9 @@ def run_search(
         raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
     if recent and sort != "relevance":
         raise QueryError("recent ranking blends relevance with dates; it cannot sort by date")
+    parsed = expand(parsed, searcher.reader())
     if parsed.any_word is None and isinstance(parsed.all_words, wq.Every) and sort == "relevance":
-        sort = "newest"  # a date-only query has nothing to rank by
+        sort = "newest"  # a date-only query, or `*`, has nothing to rank by
     wanted = limit * page
     flt = parsed.date_filter()
     if _empty_filter(searcher, flt):
@@ -327,6 +328,7 @@ def run_timeline(searcher: Any, parsed: ParsedQuery, text: str, *, by: str) -> T
     """Count the stories `run_search` would match, per period of kind `by`."""
     if by not in PERIODS:
         raise QueryError(f"unknown period {by!r}: use one of {', '.join(PERIODS)}")
+    parsed = expand(parsed, searcher.reader())
     flt = parsed.date_filter()
     q = parsed.any_word if parsed.any_word is not None else parsed.all_words
     if _empty_filter(searcher, flt):

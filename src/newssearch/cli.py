@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypedDict
 
 import typer
 
@@ -145,6 +145,17 @@ def index(
     full: Annotated[
         bool, typer.Option("--full", help="Rebuild the index from scratch (also repairs it).")
     ] = False,
+    follow_links: Annotated[
+        bool,
+        typer.Option(
+            "--follow-links",
+            help="Follow directory links, and file links that lead out of the indexed root.",
+        ),
+    ] = False,
+    batch_size: Annotated[
+        int,
+        typer.Option("--batch-size", min=1, help="Stories written per commit."),
+    ] = 2000,
     quiet: Annotated[
         bool,
         typer.Option("--quiet", "-q", help="No progress or summary; problems still go to stderr."),
@@ -169,10 +180,13 @@ def index(
 
     with _errors():
         err = console(sys.stderr)
+        options = IndexOptions(
+            glob=glob, full=full, follow_links=follow_links, batch_size=batch_size
+        )
         if quiet or not err.is_terminal:
-            report = index_stories(index_dir, paths or [], glob=glob, full=full)
+            report = index_stories(index_dir, paths or [], **options)
         else:
-            report = _index_with_progress(index_dir, paths or [], glob, full, err)
+            report = _index_with_progress(index_dir, paths or [], options, err)
         if fmt is TextFormat.json:
             import json
 
@@ -184,8 +198,17 @@ def index(
     raise typer.Exit(EXIT_NONE if report.rejected else EXIT_OK)
 
 
+class IndexOptions(TypedDict):
+    """The `index` options passed on to `index_stories`."""
+
+    glob: str
+    full: bool
+    follow_links: bool
+    batch_size: int
+
+
 def _index_with_progress(
-    index_dir: str, paths: list[str], glob: str, full: bool, err: Console
+    index_dir: str, paths: list[str], options: IndexOptions, err: Console
 ) -> IndexReport:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -204,7 +227,7 @@ def _index_with_progress(
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return index_stories(index_dir, paths, glob=glob, full=full, progress=advance)
+        return index_stories(index_dir, paths, progress=advance, **options)
 
 
 @app.command()

@@ -6,6 +6,10 @@ the command line prints it as one `Error: ...` line and exits with status 2.
 
 from __future__ import annotations
 
+import pickle
+import struct
+import zlib
+
 
 class NewsSearchError(Exception):
     """Base class of every error newssearch raises on purpose."""
@@ -29,3 +33,29 @@ class QueryError(NewsSearchError):
 
 class InputError(NewsSearchError):
     """A path given to the indexer cannot be used."""
+
+
+class IndexWriteError(NewsSearchError):
+    """Writing to the index failed (for example, the disk is full); what was committed
+    before stays intact."""
+
+
+DAMAGE_ERRORS = (
+    OSError,
+    EOFError,
+    struct.error,
+    zlib.error,
+    pickle.UnpicklingError,
+    ValueError,
+    KeyError,
+    IndexError,
+)
+"""What Whoosh raises when it reads a truncated, missing or garbled index file."""
+
+
+def damaged(path: str, error: BaseException) -> IndexDamaged:
+    """The `IndexDamaged` error for an index at `path` that failed to read with `error`."""
+    return IndexDamaged(
+        f"the index at {path} is damaged ({type(error).__name__}: {error}); "
+        f"rebuild it with 'newssearch index --full --index {path} DIR'"
+    )

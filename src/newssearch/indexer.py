@@ -31,7 +31,15 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import try_for
 
 from newssearch import stories
-from newssearch.errors import IndexDamaged, IndexLocked, IndexNotFound, InputError
+from newssearch.errors import (
+    DAMAGE_ERRORS,
+    IndexDamaged,
+    IndexLocked,
+    IndexNotFound,
+    IndexWriteError,
+    InputError,
+    damaged,
+)
 from newssearch.models import DuplicateFile, FileWarning, IndexReport, RejectedFile, Story
 from newssearch.newsindex import Progress
 from newssearch.schema import SCHEMA_VERSION, make_schema
@@ -67,11 +75,8 @@ def open_index(path: str) -> Any:
         )
     try:
         return whoosh_index.open_dir(path)
-    except Exception as e:  # Whoosh raises many types for a damaged TOC
-        raise IndexDamaged(
-            f"the index at {path} is damaged ({type(e).__name__}); "
-            f"rebuild it with 'newssearch index --full --index {path} DIR'"
-        ) from e
+    except (*DAMAGE_ERRORS, whoosh_index.IndexError) as e:
+        raise damaged(path, e) from e
 
 
 def create_index(path: str, *, roots: Iterable[str] = ()) -> Any:
@@ -150,8 +155,9 @@ class _Tally:
 class _Batches:
     """Writes stories and deletions through one writer per batch, committing each batch."""
 
-    def __init__(self, ix: Any, on_commit: Callable[[], None]) -> None:
+    def __init__(self, ix: Any, on_commit: Callable[[], None], size: int) -> None:
         self._ix = ix
+        self._size = size
         self._writer: Any = None
         self._pending = 0
         self._on_commit = on_commit
@@ -176,7 +182,7 @@ class _Batches:
             sig=sig,
         )
         self._pending += 1
-        if self._pending >= BATCH_SIZE:
+        if self._pending >= self._size:
             self.commit()
 
     def commit(self) -> None:
@@ -242,6 +248,8 @@ def update_index(
     *,
     glob: str = "*.txt",
     full: bool = False,
+    follow_links: bool = False,
+    batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
 ) -> IndexReport:
     """Bring the index in line with the story files under `roots` (see module docstring).
@@ -253,7 +261,7 @@ def update_index(
     tally = _Tally()
     live: dict[str, stories.FoundFile] = {}
     for root in roots:
-        for item in stories.walk(root, glob):
+        for item in stories.walk(root, glob, follow_links=follow_links):
             if isinstance(item, stories.Unusable):
                 if item.is_file and item.path not in live:
                     tally.rejected.append(RejectedFile(item.path, item.reason))
@@ -264,7 +272,10 @@ def update_index(
     unusable = {r.path for r in tally.rejected}
 
     meta = read_meta(index_path)
-    known = _indexed(ix)
+    try:
+        known = _indexed(ix)
+    except DAMAGE_ERRORS as e:
+        raise damaged(index_path, e) from e
     skipped: dict[str, dict[str, str]] = {} if full else meta.get("skipped", {})
     new_skipped: dict[str, dict[str, str]] = {
         p: v for p, v in skipped.items() if not _under(p, roots)
@@ -277,7 +288,7 @@ def update_index(
             {"schema_version": SCHEMA_VERSION, "roots": meta_roots, "skipped": new_skipped},
         )
 
-    batches = _Batches(ix, save_meta)
+    batches = _Batches(ix, save_meta, max(1, batch_size))
     try:
         for path in known:
             if _under(path, roots) and path not in live:
@@ -345,6 +356,12 @@ def update_index(
                 tally.added += 1
             batches.add(parsed.story, sig)
         batches.commit()
+    except OSError as e:
+        batches.cancel()
+        raise IndexWriteError(
+            f"cannot write to the index at {index_path}: {e.strerror or e}; "
+            "it still holds what earlier commits wrote"
+        ) from e
     except BaseException:
         batches.cancel()
         raise

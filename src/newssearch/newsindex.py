@@ -8,12 +8,13 @@ It owns the Whoosh index object and hands out only the plain dataclasses of
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, Literal
 
 from newssearch.dates import as_bound, check_range
-from newssearch.errors import IndexDamaged, InputError
+from newssearch.errors import DAMAGE_ERRORS, InputError, NewsSearchError, damaged
 from newssearch.models import IndexReport, IndexStats, SearchResult, Story, Timeline
 
 # Whoosh is imported inside the methods, so that importing newssearch (and running
@@ -39,13 +40,15 @@ def index_stories(
     *,
     glob: str = "*.txt",
     full: bool = False,
+    follow_links: bool = False,
+    batch_size: int = 2000,
     progress: Progress | None = None,
 ) -> IndexReport:
     """Index story files into the index at `index_path`, creating it when needed: what
     `newssearch index` does. The paths are checked before anything is created.
 
     index_path: the index directory.
-    paths, glob, full, progress: as for `NewsIndex.index`.
+    paths, glob, full, follow_links, batch_size, progress: as for `NewsIndex.index`.
     """
     from newssearch import indexer
 
@@ -56,7 +59,13 @@ def index_stories(
     else:
         ix = NewsIndex.open_or_create(index_path)
     with ix:
-        return ix.index(paths, glob=glob, progress=progress)
+        return ix.index(
+            paths,
+            glob=glob,
+            follow_links=follow_links,
+            batch_size=batch_size,
+            progress=progress,
+        )
 
 
 class NewsIndex:
@@ -129,6 +138,8 @@ class NewsIndex:
         *,
         glob: str = "*.txt",
         full: bool = False,
+        follow_links: bool = False,
+        batch_size: int = 2000,
         progress: Progress | None = None,
     ) -> IndexReport:
         """Index the story files under `paths`, incrementally unless `full`.
@@ -137,6 +148,8 @@ class NewsIndex:
             indexed before.
         glob: which file names count as stories.
         full: rebuild the index from scratch instead of updating it.
+        follow_links: follow directory links, and file links that lead out of a root.
+        batch_size: stories written per commit (an interrupted run keeps whole batches).
         progress: called with (files done, files in all) as the run goes.
         """
         from newssearch import indexer
@@ -149,7 +162,14 @@ class NewsIndex:
                 self._ix.close()
                 self._ix = indexer.create_index(self.path)
             return indexer.update_index(
-                self._ix, self.path, paths, glob=glob, full=full, progress=progress
+                self._ix,
+                self.path,
+                paths,
+                glob=glob,
+                full=full,
+                follow_links=follow_links,
+                batch_size=batch_size,
+                progress=progress,
             )
 
     def search(
@@ -258,13 +278,16 @@ class NewsIndex:
 
         return tuple(indexer.read_meta(self.path).get("roots", []))
 
-    def _searcher(self) -> Any:
+    @contextmanager
+    def _searcher(self) -> Iterator[Any]:
+        """A Whoosh searcher; the file errors a damaged index raises while it is opened or
+        read become `IndexDamaged`. Errors of newssearch's own pass through."""
         from newssearch import ranking
 
         try:
-            return self._ix.searcher(weighting=ranking.weighting())
-        except Exception as e:  # a segment file missing or cut short
-            raise IndexDamaged(
-                f"the index at {self.path} is damaged ({type(e).__name__}); "
-                f"rebuild it with 'newssearch index --full --index {self.path} DIR'"
-            ) from e
+            with self._ix.searcher(weighting=ranking.weighting()) as s:
+                yield s
+        except NewsSearchError:
+            raise
+        except DAMAGE_ERRORS as e:
+            raise damaged(self.path, e) from e

@@ -241,42 +241,57 @@ def matches(rel: str, glob: str) -> bool:
     return fnmatch.fnmatchcase(os.path.basename(rel), glob)
 
 
-def walk(root: str, glob: str) -> Iterator[FoundFile | Unusable]:
+def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundFile | Unusable]:
     """List the files under `root` (a directory or a single file) that match `glob`, in
-    path order. Directory links are never followed, so a link loop cannot trap the walk;
-    a file link is followed only when its target lies inside `root`."""
+    path order.
+
+    By default directory links are not followed, and a file link only when its target
+    lies inside `root`. With `follow_links` both are followed wherever they lead; a
+    directory reached twice (a link loop) is walked once.
+    """
     root = os.path.abspath(root)
     if not os.path.isdir(root):
-        yield _found(root, os.path.basename(root), root)
+        yield _found(root, os.path.basename(root), root, follow_links)
         return
     real_root = os.path.realpath(root)
     errors: list[OSError] = []
-    for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append):
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(
+        root, onerror=errors.append, followlinks=follow_links
+    ):
         for e in errors:
             yield Unusable(str(e.filename), f"cannot read directory: {e.strerror}", False)
         errors.clear()
+        if follow_links:
+            st = os.stat(dirpath)
+            if (st.st_dev, st.st_ino) in seen:
+                dirnames.clear()
+                continue
+            seen.add((st.st_dev, st.st_ino))
         dirnames.sort()
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
             rel = os.path.relpath(path, root)
             if not matches(rel, glob):
                 continue
-            yield _found(path, rel, real_root)
+            yield _found(path, rel, real_root, follow_links)
     for e in errors:
         yield Unusable(str(e.filename), f"cannot read directory: {e.strerror}", False)
 
 
-def _found(path: str, rel: str, real_root: str) -> FoundFile | Unusable:
+def _found(path: str, rel: str, real_root: str, follow_links: bool) -> FoundFile | Unusable:
     try:
         st = os.stat(path)
     except OSError as e:
         if os.path.islink(path):
             return Unusable(path, "broken symbolic link")
         return Unusable(path, f"cannot read: {e.strerror}")
-    if os.path.islink(path):
+    if os.path.islink(path) and not follow_links:
         target = os.path.realpath(path)
         if os.path.commonpath([target, real_root]) != real_root:
-            return Unusable(path, "symbolic link to a file outside the indexed root")
+            return Unusable(
+                path, "symbolic link to a file outside the indexed root (see --follow-links)"
+            )
     if not stat.S_ISREG(st.st_mode):
         return Unusable(path, "not a regular file")
     return FoundFile(path, rel, st.st_mtime_ns, st.st_size)

@@ -162,12 +162,11 @@ def test_second_writer_gets_the_lock_error(write_story: WriteStory, index_path: 
 def test_interrupted_run_keeps_committed_batches(
     write_story: WriteStory, index_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from newssearch import indexer, stories
+    from newssearch import stories
 
     for n in range(1, 8):
         write_story(f"{n}.txt", code=str(n), headline=f"Story number {n}")
     root = str(write_story("1.txt", code="1", headline="Story number 1").parent)
-    monkeypatch.setattr(indexer, "BATCH_SIZE", 3)
     real_read = stories.read_story
     calls = 0
 
@@ -180,7 +179,7 @@ def test_interrupted_run_keeps_committed_batches(
 
     monkeypatch.setattr(stories, "read_story", failing_read)
     with pytest.raises(KeyboardInterrupt):
-        index_stories(index_path, [root])
+        index_stories(index_path, [root], batch_size=3)
     with NewsIndex.open(index_path) as ix:
         assert ix.stats().stories == 3  # one whole batch, nothing of the next
     monkeypatch.setattr(stories, "read_story", real_read)

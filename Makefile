@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_INDEX ?= .cache/demo-index
 
-.PHONY: demo test lint typecheck unit quality clean
+.PHONY: demo test test-long lint typecheck unit quality clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
+
+## test-long: the test suite with the kill loop over the whole Reuters corpus (needs ../shared)
+test-long: $(STAMP)
+	NEWSSEARCH_LONG_TESTS=1 $(BIN)/pytest -q
 
 ## quality: ranking quality on the judged Reuters queries (needs ../shared)
 quality: $(STAMP)

@@ -24,9 +24,10 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from whoosh import index as whoosh_index
+from whoosh import writing
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import try_for
 
@@ -56,42 +57,77 @@ def open_index(path: str) -> Any:
     """Open the index at `path` for reading and writing, checking its schema version."""
     if not os.path.isdir(path):
         raise IndexNotFound(f"no index at {path}; run 'newssearch index DIR' first")
-    if not whoosh_index.exists_in(path):
-        if is_empty(path):
-            raise IndexNotFound(f"no index at {path}; run 'newssearch index DIR' first")
-        if not os.path.exists(os.path.join(path, META_FILE)):
-            raise IndexNotFound(
-                f"{path} is not a newssearch index (it holds other files); choose another --index"
-            )
-        raise IndexDamaged(
-            f"the index at {path} is damaged (no table of contents); "
-            f"rebuild it with 'newssearch index --full --index {path} DIR'"
+    if is_empty(path):
+        raise IndexNotFound(f"no index at {path}; run 'newssearch index DIR' first")
+    if not os.path.exists(os.path.join(path, META_FILE)):
+        raise IndexNotFound(
+            f"{path} is not a newssearch index (it holds other files); choose another --index"
         )
-    meta = read_meta(path)
-    if meta.get("schema_version") != SCHEMA_VERSION:
+    if read_meta(path).get("schema_version") != SCHEMA_VERSION:
         raise IndexDamaged(
             f"the index at {path} was made by an incompatible version of newssearch; "
             f"rebuild it with 'newssearch index --full --index {path} DIR'"
         )
     try:
-        return whoosh_index.open_dir(path)
+        return retry_vanished(lambda: whoosh_index.open_dir(path))
+    except whoosh_index.EmptyIndexError as e:
+        raise IndexDamaged(
+            f"the index at {path} is damaged (no table of contents); "
+            f"rebuild it with 'newssearch index --full --index {path} DIR'"
+        ) from e
     except (*DAMAGE_ERRORS, whoosh_index.IndexError) as e:
         raise damaged(path, e) from e
+
+
+T = TypeVar("T")
+
+
+def retry_vanished(opener: Callable[[], T], attempts: int = 8) -> T:
+    """Call `opener`, again when a file it needed vanished: a writer committing at that
+    moment replaces the table of contents and deletes the files it no longer uses, so
+    a reader that lists them just before may find them gone. A file that stays missing
+    is damage, and its error is raised."""
+    for attempt in range(attempts):
+        try:
+            return opener()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def create_index(path: str, *, roots: Iterable[str] = ()) -> Any:
     """Create an empty index at `path`, replacing an index already there.
 
+    A readable index of this version is emptied by a commit that drops every segment, so
+    readers never see a moment without an index; a damaged or older one is recreated.
     A directory that holds other files and no index is left alone, so a mistyped
     `--index` cannot wipe unrelated data.
     """
     check_creatable(path)
+    meta = {"schema_version": SCHEMA_VERSION, "roots": list(roots), "skipped": {}}
     try:
-        os.makedirs(path, exist_ok=True)
-        ix = whoosh_index.create_in(path, make_schema())
-        write_meta(path, {"schema_version": SCHEMA_VERSION, "roots": list(roots), "skipped": {}})
+        ix = _emptied(path)
+        if ix is None:
+            os.makedirs(path, exist_ok=True)
+            ix = whoosh_index.create_in(path, make_schema())
+        write_meta(path, meta)
     except OSError as e:
         raise InputError(f"cannot create an index at {path}: {e.strerror}") from e
+    return ix
+
+
+def _emptied(path: str) -> Any:
+    """The index at `path` after a commit that clears it, or None when there is no
+    readable index of this schema version there."""
+    if read_meta(path).get("schema_version") != SCHEMA_VERSION:
+        return None
+    try:
+        ix = whoosh_index.open_dir(path)
+        ix.writer(timeout=LOCK_WAIT).commit(mergetype=writing.CLEAR)
+    except (*DAMAGE_ERRORS, whoosh_index.IndexError):
+        return None
     return ix
 
 

@@ -7,6 +7,7 @@ It owns the Whoosh index object and hands out only the plain dataclasses of
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -66,6 +67,15 @@ def index_stories(
             batch_size=batch_size,
             progress=progress,
         )
+
+
+@functools.cache
+def _schema() -> Any:
+    # the schema of this version: open() has checked that the index has it too, and
+    # parsing with it saves re-reading the index's table of contents for every query
+    from newssearch.schema import make_schema
+
+    return make_schema()
 
 
 class NewsIndex:
@@ -198,7 +208,7 @@ class NewsIndex:
 
         parsed = parse_query(
             query,
-            self._ix.schema,
+            _schema(),
             since=as_bound(since, end=False),
             until=as_bound(until, end=True),
         )
@@ -246,7 +256,7 @@ class NewsIndex:
 
         parsed = parse_query(
             query,
-            self._ix.schema,
+            _schema(),
             since=as_bound(since, end=False),
             until=as_bound(until, end=True),
         )
@@ -285,6 +295,7 @@ class NewsIndex:
         from newssearch import ranking
 
         try:
+            # Whoosh's reader() itself retries when a commit removes files under it
             with self._ix.searcher(weighting=ranking.weighting()) as s:
                 yield s
         except NewsSearchError:

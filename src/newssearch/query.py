@@ -124,7 +124,12 @@ def parse_query(
         if since is None and until is None:
             raise QueryError("the query is empty")
         return ParsedQuery(wq.Every(), None, since, until)
-    all_words = _parser(schema, qparser.AndGroup).parse(rest)
+    try:
+        all_words = _parser(schema, qparser.AndGroup).parse(rest)
+    except Exception as e:  # the parser is said never to raise, yet some operator runs do
+        raise QueryError(
+            f"cannot understand the query {text!r}: check its operators, quotes and brackets"
+        ) from e
     if isinstance(all_words, type(wq.NullQuery)):
         raise QueryError(
             f"nothing to search for in {text!r} "

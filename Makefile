@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_INDEX ?= .cache/demo-index
 
-.PHONY: demo test test-long lint typecheck unit quality clean
+.PHONY: demo test test-long lint typecheck unit bench quality clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ unit: $(STAMP)
 ## test-long: the test suite with the kill loop over the whole Reuters corpus (needs ../shared)
 test-long: $(STAMP)
 	NEWSSEARCH_LONG_TESTS=1 $(BIN)/pytest -q
+
+## bench: indexing and search speed against naive Whoosh (needs ../shared)
+bench: $(STAMP)
+	$(BIN)/python bench/speed.py
 
 ## quality: ranking quality on the judged Reuters queries (needs ../shared)
 quality: $(STAMP)

@@ -15,7 +15,7 @@ from typing import Any
 
 from whoosh import highlight, sorting
 from whoosh import query as wq
-from whoosh.util.times import long_to_datetime
+from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from newssearch import ranking
 from newssearch.errors import QueryError
@@ -85,9 +85,19 @@ def _check_page(limit: int, page: int) -> None:
         raise QueryError("page must be at least 1")
 
 
-def _empty_filter(searcher: Any, flt: Any) -> bool:
-    # Whoosh treats an empty filter set as no filter at all (`if allow and ...`)
-    return flt is not None and next(iter(searcher.docs_for_query(flt)), None) is None
+def date_docs(searcher: Any, since: datetime | None, until: datetime | None) -> set[int] | None:
+    """The numbers of the stories dated within the limits, read from the date column
+    (several times faster than Whoosh's DateRange query over the trie terms); None when
+    there are no limits. Stories without a date never match."""
+    if since is None and until is None:
+        return None
+    reader = searcher.reader()
+    if not reader.doc_count_all():
+        return set()
+    lo = datetime_to_long(since) if since is not None else 0
+    hi = datetime_to_long(until) if until is not None else _MISSING_DATE - 1
+    column = reader.column_reader("date", translate=False)
+    return {n for n, v in enumerate(column) if lo <= v <= hi}
 
 
 def _ranked(
@@ -107,7 +117,11 @@ def _ranked(
     for q in tiers:
         exclude = wq.Or(before) if len(before) > 1 else (before[0] if before else None)
         results = searcher.search(
-            q, filter=flt, mask=exclude, limit=max(1, wanted - len(hits)), sortedby=facet
+            q,
+            filter=flt,
+            mask=exclude,
+            limit=max(1, wanted - len(hits)),
+            sortedby=facet,
         )
         results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS // 2, surround=30)
         results.formatter = _MarkFormatter()
@@ -169,8 +183,9 @@ def run_search(
     if parsed.any_word is None and isinstance(parsed.all_words, wq.Every) and sort == "relevance":
         sort = "newest"  # a date-only query, or `*`, has nothing to rank by
     wanted = limit * page
-    flt = parsed.date_filter()
-    if _empty_filter(searcher, flt):
+    flt = date_docs(searcher, parsed.since, parsed.until)
+    if flt is not None and not flt:
+        # Whoosh would take an empty filter set for no filter at all (`if allow and ...`)
         return SearchResult(text, 0, page, limit, (), suggest(searcher, parsed, text, 0))
     facet = _sort_facet(sort)
     if parsed.any_word is None:
@@ -290,8 +305,8 @@ def run_similar(
         terms.append(wq.Term("headline", word, boost=weight * ranking.HEADLINE_BOOST))
         terms.append(wq.Term("body", word, boost=weight))
     text = f"similar:{code}"
-    flt = wq.DateRange("date", since, until) if since or until else None
-    if not terms or _empty_filter(searcher, flt):
+    flt = date_docs(searcher, since, until)
+    if not terms or (flt is not None and not flt):
         return SearchResult(text, 0, page, limit, ())
     hits, total = _ranked(
         searcher, [wq.Or(terms)], flt=flt, mask=wq.Term("code", code), wanted=limit * page
@@ -329,14 +344,11 @@ def run_timeline(searcher: Any, parsed: ParsedQuery, text: str, *, by: str) -> T
     if by not in PERIODS:
         raise QueryError(f"unknown period {by!r}: use one of {', '.join(PERIODS)}")
     parsed = expand(parsed, searcher.reader())
-    flt = parsed.date_filter()
+    flt = date_docs(searcher, parsed.since, parsed.until)
     q = parsed.any_word if parsed.any_word is not None else parsed.all_words
-    if _empty_filter(searcher, flt):
-        docs: set[int] = set()
-    else:
-        docs = set(searcher.docs_for_query(q))
-        if flt is not None:
-            docs &= set(searcher.docs_for_query(flt))
+    docs = set(searcher.docs_for_query(q)) if flt is None or flt else set()
+    if flt is not None:
+        docs &= flt
     column = searcher.reader().column_reader("date", translate=False) if docs else []
     counts: dict[date, int] = {}
     undated = 0

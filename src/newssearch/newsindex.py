@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -97,6 +98,7 @@ class NewsIndex:
     def __init__(self, path: str, ix: Any) -> None:
         self.path = path
         self._ix = ix
+        self._local = threading.local()
 
     @classmethod
     def open(cls, path: str) -> NewsIndex:
@@ -140,6 +142,10 @@ class NewsIndex:
 
     def close(self) -> None:
         """Release the index; results already returned stay valid."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
         self._ix.close()
 
     def index(
@@ -290,14 +296,21 @@ class NewsIndex:
 
     @contextmanager
     def _searcher(self) -> Iterator[Any]:
-        """A Whoosh searcher; the file errors a damaged index raises while it is opened or
-        read become `IndexDamaged`. Errors of newssearch's own pass through."""
+        """This thread's Whoosh searcher, refreshed when a commit has changed the index
+        (opening one costs a file open per segment, so it is kept between searches); the
+        file errors a damaged index raises while it is opened or read become
+        `IndexDamaged`. Errors of newssearch's own pass through."""
         from newssearch import ranking
 
         try:
             # Whoosh's reader() itself retries when a commit removes files under it
-            with self._ix.searcher(weighting=ranking.weighting()) as s:
-                yield s
+            searcher = getattr(self._local, "searcher", None)
+            if searcher is None:
+                searcher = self._ix.searcher(weighting=ranking.weighting())
+            elif not searcher.up_to_date():
+                searcher = searcher.refresh()
+            self._local.searcher = searcher
+            yield searcher
         except NewsSearchError:
             raise
         except DAMAGE_ERRORS as e:

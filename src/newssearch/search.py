@@ -104,31 +104,40 @@ def _ranked(
     searcher: Any,
     tiers: list[Any],
     *,
-    flt: Any,
-    mask: Any = None,
+    flt: set[int] | None,
+    exclude: set[int] | None = None,
     wanted: int,
     facet: Any = None,
 ) -> tuple[list[Any], int]:
-    """The first `wanted` hits of the tiers in turn (each tier masking the ones before),
-    and the total number of matches."""
+    """The first `wanted` hits of the tiers in turn, and the total number of matches.
+
+    Each tier must match everything the tiers before it match (the last is the
+    broadest), so a later tier is only needed when the earlier ones ran out, and then
+    it leaves out exactly the hits they gave. The total is one pass over the last
+    tier's matches, instead of Whoosh's count, which runs every tier's query again.
+    """
     hits: list[Any] = []
-    total = 0
-    before: list[Any] = [mask] if mask is not None else []
+    seen: set[int] = set(exclude or ())
     for q in tiers:
-        exclude = wq.Or(before) if len(before) > 1 else (before[0] if before else None)
+        if len(hits) >= wanted:
+            break
         results = searcher.search(
             q,
             filter=flt,
-            mask=exclude,
-            limit=max(1, wanted - len(hits)),
+            mask=seen or None,  # an empty set would mean "no mask" to Whoosh anyway
+            limit=wanted - len(hits),
             sortedby=facet,
         )
         results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS // 2, surround=30)
         results.formatter = _MarkFormatter()
-        total += len(results)
-        hits.extend(results[: wanted - len(hits)])
-        before.append(q)
-    return hits, total
+        # slicing by the scored length: len(results) would re-run the query to count
+        page = results[: results.scored_length()]
+        hits.extend(page)
+        seen.update(h.docnum for h in page)
+    matches = set(searcher.docs_for_query(tiers[-1]))
+    if flt is not None:
+        matches &= flt
+    return hits, len(matches - (exclude or set()))
 
 
 def _page(
@@ -308,9 +317,7 @@ def run_similar(
     flt = date_docs(searcher, since, until)
     if not terms or (flt is not None and not flt):
         return SearchResult(text, 0, page, limit, ())
-    hits, total = _ranked(
-        searcher, [wq.Or(terms)], flt=flt, mask=wq.Term("code", code), wanted=limit * page
-    )
+    hits, total = _ranked(searcher, [wq.Or(terms)], flt=flt, exclude={docnum}, wanted=limit * page)
     return _page(text, hits, total, limit, page)
 
 

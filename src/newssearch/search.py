@@ -21,7 +21,7 @@ from newssearch import ranking
 from newssearch.errors import QueryError
 from newssearch.models import Hit, IndexStats, SearchResult, Story, Timeline, TimelineBucket
 from newssearch.newsindex import Sort
-from newssearch.query import ParsedQuery, expand
+from newssearch.query import ParsedQuery, edit_distance, expand
 
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 
@@ -273,25 +273,6 @@ def key_terms(searcher: Any, docnum: int) -> list[tuple[str, float]]:
     scored = [(w, (1 + math.log(n)) * searcher.idf("body", w)) for w, n in tf.items()]
     scored.sort(key=lambda pair: (-pair[1], pair[0]))
     return scored[:SIMILAR_TERMS]
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance counting a swap of two neighbouring letters as one edit.
-
-    >>> edit_distance("cocao", "cocoa"), edit_distance("goverment", "movement")
-    (1, 2)
-    """
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cost = min(cost, previous2[j - 2] + 1)
-            current.append(cost)
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 def run_similar(

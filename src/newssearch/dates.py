@@ -27,7 +27,7 @@ _ISO = re.compile(
     r"^(?P<year>\d{4})(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2})"
     r"(?:[t ](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?)?)?$"
 )
-_MONTHS = {
+MONTHS: dict[str, int] = {
     name: number
     for number, names in enumerate(
         [
@@ -83,11 +83,11 @@ def _period(text: str, today: date) -> tuple[datetime, datetime] | datetime:
             hour=int(m["hour"]), minute=int(m["minute"]), second=int(m["second"] or 0)
         )
     for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
-        if (m := pattern.match(t)) and m["month"] in _MONTHS:
-            day = datetime(int(m["year"]), _MONTHS[m["month"]], int(m["day"]))
+        if (m := pattern.match(t)) and m["month"] in MONTHS:
+            day = datetime(int(m["year"]), MONTHS[m["month"]], int(m["day"]))
             return day, day + timedelta(days=1)
-    if (m := _MONTH_YEAR.match(t)) and m["month"] in _MONTHS:
-        year, month = int(m["year"]), _MONTHS[m["month"]]
+    if (m := _MONTH_YEAR.match(t)) and m["month"] in MONTHS:
+        year, month = int(m["year"]), MONTHS[m["month"]]
         return _month_start(year, month), _month_start(year, month + 1)
     if t in ("today", "yesterday"):
         day = midnight - timedelta(days=1 if t == "yesterday" else 0)

@@ -27,32 +27,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from newssearch.dates import MONTHS
 from newssearch.models import Story
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Larger files are rejected unread: no news story is that long, and it bounds memory."""
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 _DATE_LINE = re.compile(
@@ -148,11 +128,11 @@ def parse_date_line(line: str) -> tuple[datetime | None, str | None]:
     all. A weekday that does not match the date is ignored with a warning.
     """
     m = _DATE_LINE.match(line.strip())
-    if not m or m["month"].lower() not in _MONTHS:
+    if not m or m["month"].lower() not in MONTHS:
         return None, None
     hour, minute = int(m["hour"] or 0), int(m["minute"] or 0)
     try:
-        date = datetime(int(m["year"]), _MONTHS[m["month"].lower()], int(m["day"]), hour, minute)
+        date = datetime(int(m["year"]), MONTHS[m["month"].lower()], int(m["day"]), hour, minute)
     except ValueError:
         return None, f"impossible date {line.strip()!r}; indexed without a date"
     weekday = (m["weekday"] or "").lower()

@@ -198,3 +198,17 @@ def test_create_refuses_a_directory_of_other_files(tmp_path: Path) -> None:
 
 def test_story_text_helper_round_trips() -> None:
     assert story_text().splitlines()[4] == "Story Code : 1"
+
+
+def test_one_index_object_sees_later_commits(write_story: WriteStory, index_path: str) -> None:
+    root = write_story("a.txt", code="1", headline="Cocoa talks").parent
+    with NewsIndex.create(index_path) as ix, NewsIndex.open(index_path) as other:
+        assert ix.stats().stories == 0  # a searcher on an index with no segments yet
+        ix.index([str(root)])
+        assert ix.search("cocoa").total == 1
+        assert other.search("cocoa").total == 1
+        write_story("b.txt", code="2", headline="Cocoa prices")
+        other.index([str(root)])
+        assert ix.search("cocoa").total == 2
+        other.index([str(root)], full=True)
+        assert ix.search("cocoa").total == 2

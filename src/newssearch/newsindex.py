@@ -305,10 +305,12 @@ class NewsIndex:
         try:
             # Whoosh's reader() itself retries when a commit removes files under it
             searcher = getattr(self._local, "searcher", None)
+            if searcher is not None and not searcher.up_to_date():
+                # a fresh one, not refresh(): that fails on an index with no segments
+                searcher.close()
+                searcher = None
             if searcher is None:
                 searcher = self._ix.searcher(weighting=ranking.weighting())
-            elif not searcher.up_to_date():
-                searcher = searcher.refresh()
             self._local.searcher = searcher
             yield searcher
         except NewsSearchError:

@@ -70,6 +70,14 @@ def index_stories(
         )
 
 
+def _parse(query: str, since: date | datetime | None, until: date | datetime | None) -> Any:
+    from newssearch.query import parse_query
+
+    return parse_query(
+        query, _schema(), since=as_bound(since, end=False), until=as_bound(until, end=True)
+    )
+
+
 @functools.cache
 def _schema() -> Any:
     # the schema of this version: open() has checked that the index has it too, and
@@ -210,14 +218,8 @@ class NewsIndex:
         recent: blend relevance with recency (see the README); only with "relevance".
         """
         from newssearch import search
-        from newssearch.query import parse_query
 
-        parsed = parse_query(
-            query,
-            _schema(),
-            since=as_bound(since, end=False),
-            until=as_bound(until, end=True),
-        )
+        parsed = _parse(query, since, until)
         with self._searcher() as s:
             return search.run_search(
                 s, parsed, query, limit=limit, page=page, sort=sort, recent=recent
@@ -258,14 +260,8 @@ class NewsIndex:
         by: "day", "week", "month" or "year".
         """
         from newssearch import search
-        from newssearch.query import parse_query
 
-        parsed = parse_query(
-            query,
-            _schema(),
-            since=as_bound(since, end=False),
-            until=as_bound(until, end=True),
-        )
+        parsed = _parse(query, since, until)
         with self._searcher() as s:
             return search.run_timeline(s, parsed, query, by=by)
 

@@ -53,12 +53,6 @@ class ParsedQuery:
     since: datetime | None
     until: datetime | None
 
-    def date_filter(self) -> Any:
-        """The date limits as a Whoosh filter query, or None."""
-        if self.since is None and self.until is None:
-            return None
-        return wq.DateRange("date", self.since, self.until)
-
 
 def _parser(schema: Any, group: Any) -> Any:
     parser = qparser.MultifieldParser(

@@ -69,6 +69,9 @@ Until = Annotated[
         show_default=False,
     ),
 ]
+HitsFormat = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+SummaryFormat = Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")]
+RecordFormat = Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")]
 Limit = Annotated[int, typer.Option("--limit", "-n", min=1, help="Hits per page.")]
 PageNumber = Annotated[int, typer.Option("--page", "-p", min=1, help="Which page of hits.")]
 
@@ -250,7 +253,7 @@ def search(
             help="Blend relevance with recency: the latest on a subject first (README).",
         ),
     ] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fmt: HitsFormat = Format.table,
 ) -> None:
     """Search the index; exit 0 with hits, 1 with none.
 
@@ -288,9 +291,7 @@ def search(
 def show(
     code: Annotated[str, typer.Argument(help="The story code, as printed by search.")],
     index_dir: IndexDir = DEFAULT_INDEX,
-    fmt: Annotated[
-        TextFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = TextFormat.text,
+    fmt: RecordFormat = TextFormat.text,
 ) -> None:
     """Print one whole story; exit 1 when no story has that code.
 
@@ -313,9 +314,7 @@ def show(
 @app.command()
 def stats(
     index_dir: IndexDir = DEFAULT_INDEX,
-    fmt: Annotated[
-        TableFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = TableFormat.table,
+    fmt: SummaryFormat = TableFormat.table,
 ) -> None:
     """Print how many stories the index holds, their dates, size on disk and roots.
 
@@ -340,7 +339,7 @@ def similar(
     until: Until = None,
     limit: Limit = 10,
     page: PageNumber = 1,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fmt: HitsFormat = Format.table,
 ) -> None:
     """Find the stories most like one story (never the story itself); exit 1 with none.
 
@@ -381,9 +380,7 @@ def timeline(
     since: Since = None,
     until: Until = None,
     by: Annotated[PeriodName, typer.Option("--by", "-b", help="Bucket size.")] = PeriodName.month,
-    fmt: Annotated[
-        TableFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = TableFormat.table,
+    fmt: SummaryFormat = TableFormat.table,
 ) -> None:
     """Count the stories matching a query per day, week, month or year, as a bar chart.
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypedDict
 
 import typer
 
+from newssearch.newsindex import BATCH_SIZE, DEFAULT_INDEX
 from newssearch.output import Format, TableFormat, TextFormat
 
 if TYPE_CHECKING:
@@ -52,7 +53,6 @@ IndexDir = Annotated[
         help="Index directory.",
     ),
 ]
-DEFAULT_INDEX = "index"
 Since = Annotated[
     str | None,
     typer.Option(
@@ -157,8 +157,22 @@ def index(
     ] = False,
     batch_size: Annotated[
         int,
-        typer.Option("--batch-size", min=1, help="Stories written per commit."),
-    ] = 2000,
+        typer.Option(
+            "--batch-size",
+            min=1,
+            help="Stories written per commit; an interrupted run keeps whole batches.",
+        ),
+    ] = BATCH_SIZE,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Worker processes for a large run. [default: one per core, at most 4]",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[
         bool,
         typer.Option("--quiet", "-q", help="No progress or summary; problems still go to stderr."),
@@ -184,7 +198,7 @@ def index(
     with _errors():
         err = console(sys.stderr)
         options = IndexOptions(
-            glob=glob, full=full, follow_links=follow_links, batch_size=batch_size
+            glob=glob, full=full, follow_links=follow_links, batch_size=batch_size, jobs=jobs
         )
         if quiet or not err.is_terminal:
             report = index_stories(index_dir, paths or [], **options)
@@ -208,6 +222,7 @@ class IndexOptions(TypedDict):
     full: bool
     follow_links: bool
     batch_size: int
+    jobs: int | None
 
 
 def _index_with_progress(

@@ -29,9 +29,11 @@ from typing import Any, TypeVar
 from whoosh import index as whoosh_index
 from whoosh import writing
 from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import SegmentReader
 from whoosh.util.filelock import try_for
 
 from newssearch import stories
+from newssearch.codec import NewsCodec
 from newssearch.errors import (
     DAMAGE_ERRORS,
     IndexDamaged,
@@ -42,15 +44,21 @@ from newssearch.errors import (
     damaged,
 )
 from newssearch.models import DuplicateFile, FileWarning, IndexReport, RejectedFile, Story
-from newssearch.newsindex import Progress
+from newssearch.newsindex import BATCH_SIZE, Progress
+from newssearch.parallel import SafeMpWriter, WorkerFailed
 from newssearch.schema import SCHEMA_VERSION, make_schema
 
 META_FILE = "newssearch.json"
 RUN_LOCK = "newssearch-run"
 LOCK_WAIT = 3.0
 """Seconds a second writer waits for the index before giving up."""
-BATCH_SIZE = 2000
-"""Stories written per commit."""
+PARALLEL_FROM = 1000
+"""Runs with fewer stories to index than this use one process."""
+MAX_WORKERS = 4
+MAX_SEGMENTS = 16
+"""A run that leaves more segments merges the smallest (searches visit every segment)."""
+POOL_MB = 96
+"""Memory each writer process may use to sort postings before spilling to disk."""
 
 
 def open_index(path: str) -> Any:
@@ -125,10 +133,47 @@ def _emptied(path: str) -> Any:
         return None
     try:
         ix = whoosh_index.open_dir(path)
-        ix.writer(timeout=LOCK_WAIT).commit(mergetype=writing.CLEAR)
+        new_writer(ix).commit(mergetype=writing.CLEAR)
     except (*DAMAGE_ERRORS, whoosh_index.IndexError):
         return None
     return ix
+
+
+def new_writer(ix: Any, procs: int = 1) -> Any:
+    """A writer for `ix` that writes compact segments (every writer must be one), in
+    `procs` worker processes when `procs` > 1 (commit those with `writing.NO_MERGE`)."""
+    options = {"timeout": LOCK_WAIT, "codec": NewsCodec(), "limitmb": POOL_MB}
+    if procs > 1:
+        return SafeMpWriter(ix, procs, batchsize=256, **options)
+    return ix.writer(**options)
+
+
+def workers() -> int:
+    """How many worker processes a large run uses: one per core, at most `MAX_WORKERS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
+def _merge_smallest(writer: Any, segments: list[Any]) -> list[Any]:
+    """Merge policy: merge the smallest segments into one so at most `MAX_SEGMENTS` stay."""
+    if len(segments) <= MAX_SEGMENTS:
+        return segments
+    ordered = sorted(segments, key=lambda seg: seg.doc_count())
+    count = len(segments) - MAX_SEGMENTS + 1
+    for seg in ordered[:count]:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return ordered[count:]
+
+
+def tidy(ix: Any) -> None:
+    """Merge segments down to `MAX_SEGMENTS` if a run left more."""
+    if len(ix._segments()) > MAX_SEGMENTS:
+        new_writer(ix).commit(mergetype=_merge_smallest)
 
 
 def check_creatable(path: str) -> None:
@@ -191,20 +236,21 @@ class _Tally:
 class _Batches:
     """Writes stories and deletions through one writer per batch, committing each batch."""
 
-    def __init__(self, ix: Any, on_commit: Callable[[], None], size: int) -> None:
+    def __init__(self, ix: Any, on_commit: Callable[[], None], size: int, procs: int) -> None:
         self._ix = ix
         self._size = size
+        self._procs = procs
         self._writer: Any = None
         self._pending = 0
         self._on_commit = on_commit
 
     def _w(self) -> Any:
         if self._writer is None:
-            self._writer = self._ix.writer(timeout=LOCK_WAIT)
+            self._writer = new_writer(self._ix, self._procs)
         return self._writer
 
-    def delete_path(self, path: str) -> None:
-        self._w().delete_by_term("path", path)
+    def delete_code(self, code: str) -> None:
+        self._w().delete_by_term("code", code)
         self._pending += 1
 
     def add(self, story: Story, sig: str) -> None:
@@ -223,15 +269,24 @@ class _Batches:
 
     def commit(self) -> None:
         if self._writer is not None:
-            self._writer.commit()
+            if self._procs > 1:
+                self._writer.commit(mergetype=writing.NO_MERGE)
+            else:
+                self._writer.commit()
             self._writer = None
             self._pending = 0
         self._on_commit()
 
     def cancel(self) -> None:
-        if self._writer is not None:
-            self._writer.cancel()
-            self._writer = None
+        writer, self._writer = self._writer, None
+        if writer is None or writer.is_closed:
+            return
+        try:
+            writer.cancel()
+        except OSError:
+            # Closing the half-written segment failed as well (a full disk stays
+            # full): free the lock anyway; the next commit deletes the orphan files.
+            writer._finish()
 
 
 class _RunLock:
@@ -286,11 +341,13 @@ def update_index(
     full: bool = False,
     follow_links: bool = False,
     batch_size: int = BATCH_SIZE,
+    jobs: int | None = None,
     progress: Progress | None = None,
 ) -> IndexReport:
     """Bring the index in line with the story files under `roots` (see module docstring).
 
     The caller holds `run_lock(index_path)` and, for `full`, has just recreated `ix`.
+    `jobs` worker processes index a large run (default: one per core, see `workers`).
     """
     started = time.perf_counter()
     roots = check_roots(roots)
@@ -324,11 +381,22 @@ def update_index(
             {"schema_version": SCHEMA_VERSION, "roots": meta_roots, "skipped": new_skipped},
         )
 
-    batches = _Batches(ix, save_meta, max(1, batch_size))
+    todo = sum(1 for p, f in live.items() if _needs_reading(f, known.get(p), skipped.get(p)))
+    procs = workers() if jobs is None else max(1, jobs)
+    batches = _Batches(ix, save_meta, max(1, batch_size), procs if todo >= PARALLEL_FROM else 1)
+    claims: dict[str, str] = {}
+
+    def drop(path: str) -> None:
+        # By code: unless another file took the code over in this run, replacing the
+        # old document already, the code is this file's.
+        code = known[path].code
+        if claims.get(code, path) == path:
+            batches.delete_code(code)
+
     try:
         for path in known:
             if _under(path, roots) and path not in live:
-                batches.delete_path(path)
+                drop(path)
                 tally.removed += 1 if path not in unusable else 0
 
         # Newest first; indexed files outside this run's roots take part with the
@@ -336,7 +404,6 @@ def update_index(
         order: list[tuple[int, str]] = [(-f.mtime_ns, p) for p, f in live.items()]
         order += [(-_mtime(k.sig), p) for p, k in known.items() if not _under(p, roots)]
         order.sort()
-        claims: dict[str, str] = {}
         done = 0
         for _, path in order:
             f = live.get(path)
@@ -374,7 +441,7 @@ def update_index(
                 tally.rejected.append(RejectedFile(path, str(e)))
                 new_skipped[path] = {"sig": sig, "reason": str(e)}
                 if k is not None:
-                    batches.delete_path(path)
+                    drop(path)
                 continue
             tally.warnings.extend(FileWarning(path, w) for w in parsed.warnings)
             code = parsed.story.code
@@ -382,20 +449,22 @@ def update_index(
                 tally.duplicates.append(DuplicateFile(path, code, claims[code]))
                 new_skipped[path] = {"sig": sig, "code": code}
                 if k is not None:
-                    batches.delete_path(path)
+                    drop(path)
                 continue
             claims[code] = path
             if k is not None:
-                batches.delete_path(path)
+                drop(path)
                 tally.updated += 1
             else:
                 tally.added += 1
             batches.add(parsed.story, sig)
         batches.commit()
-    except OSError as e:
+        tidy(ix)
+    except (OSError, WorkerFailed) as e:
         batches.cancel()
+        reason = e.reason if isinstance(e, WorkerFailed) else e.strerror or e
         raise IndexWriteError(
-            f"cannot write to the index at {index_path}: {e.strerror or e}; "
+            f"cannot write to the index at {index_path}: {reason}; "
             "it still holds what earlier commits wrote"
         ) from e
     except BaseException:
@@ -413,6 +482,13 @@ def update_index(
         duplicates=tuple(tally.duplicates),
         warnings=tuple(tally.warnings),
         seconds=time.perf_counter() - started,
+    )
+
+
+def _needs_reading(f: stories.FoundFile, k: _Known | None, cached: dict[str, str] | None) -> bool:
+    sig = f"{f.mtime_ns}:{f.size}"
+    return not (
+        (k is not None and k.sig == sig) or (cached is not None and cached.get("sig") == sig)
     )
 
 

@@ -28,6 +28,9 @@ Progress = Callable[[int, int], None]
 """Called with (files done, files in all) as an indexing run goes."""
 
 DEFAULT_INDEX = "index"
+BATCH_SIZE = 40_000
+"""Stories written per commit: a killed run loses at most this much work, and each
+commit adds a segment per worker process."""
 """Where the index lives when neither `--index` nor `$NEWSSEARCH_INDEX` says."""
 
 
@@ -43,14 +46,15 @@ def index_stories(
     glob: str = "*.txt",
     full: bool = False,
     follow_links: bool = False,
-    batch_size: int = 2000,
+    batch_size: int = BATCH_SIZE,
+    jobs: int | None = None,
     progress: Progress | None = None,
 ) -> IndexReport:
     """Index story files into the index at `index_path`, creating it when needed: what
     `newssearch index` does. The paths are checked before anything is created.
 
     index_path: the index directory.
-    paths, glob, full, follow_links, batch_size, progress: as for `NewsIndex.index`.
+    paths, glob, full, follow_links, batch_size, jobs, progress: as for `NewsIndex.index`.
     """
     from newssearch import indexer
 
@@ -66,6 +70,7 @@ def index_stories(
             glob=glob,
             follow_links=follow_links,
             batch_size=batch_size,
+            jobs=jobs,
             progress=progress,
         )
 
@@ -163,7 +168,8 @@ class NewsIndex:
         glob: str = "*.txt",
         full: bool = False,
         follow_links: bool = False,
-        batch_size: int = 2000,
+        batch_size: int = BATCH_SIZE,
+        jobs: int | None = None,
         progress: Progress | None = None,
     ) -> IndexReport:
         """Index the story files under `paths`, incrementally unless `full`.
@@ -174,6 +180,7 @@ class NewsIndex:
         full: rebuild the index from scratch instead of updating it.
         follow_links: follow directory links, and file links that lead out of a root.
         batch_size: stories written per commit (an interrupted run keeps whole batches).
+        jobs: worker processes for a large run (default: one per core, at most 4).
         progress: called with (files done, files in all) as the run goes.
         """
         from newssearch import indexer
@@ -193,6 +200,7 @@ class NewsIndex:
                 full=full,
                 follow_links=follow_links,
                 batch_size=batch_size,
+                jobs=jobs,
                 progress=progress,
             )
 

@@ -249,24 +249,27 @@ def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundF
                 continue
             seen.add((st.st_dev, st.st_ino))
         dirnames.sort()
+        rel_dir = os.path.relpath(dirpath, root)
         for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            rel = os.path.relpath(path, root)
+            rel = name if rel_dir == os.curdir else os.path.join(rel_dir, name)
             if not matches(rel, glob):
                 continue
-            yield _found(path, rel, real_root, follow_links)
+            yield _found(os.path.join(dirpath, name), rel, real_root, follow_links)
     for e in errors:
         yield Unusable(str(e.filename), f"cannot read directory: {e.strerror}", False)
 
 
 def _found(path: str, rel: str, real_root: str, follow_links: bool) -> FoundFile | Unusable:
     try:
-        st = os.stat(path)
+        st = os.lstat(path)  # one system call for the usual case, a plain file
+        is_link = stat.S_ISLNK(st.st_mode)
+        if is_link:
+            st = os.stat(path)
     except OSError as e:
         if os.path.islink(path):
             return Unusable(path, "broken symbolic link")
         return Unusable(path, f"cannot read: {e.strerror}")
-    if os.path.islink(path) and not follow_links:
+    if is_link and not follow_links:
         target = os.path.realpath(path)
         if os.path.commonpath([target, real_root]) != real_root:
             return Unusable(

@@ -1,0 +1,249 @@
+"""Whoosh's W3 codec with compact posting blocks.
+
+W3 pickles each block of up to 128 postings as tuples: the document-number gaps as
+Python ints, the weights as 8-byte floats and each posting's value as its own pickled
+bytes object (a dozen bytes of overhead each). `NewsCodec` writes the same blocks with
+the three parts as packed arrays -- gaps and integral weights in the narrowest unsigned
+type that holds them, values as one length array and one byte string -- and reads them
+back into what W3's matcher expects. Block headers, term files, stored fields and
+columns are W3's own, so everything else Whoosh does works unchanged.
+
+An index remembers the codec that wrote each segment, so every writer that adds to a
+newssearch index must be given `NewsCodec()` (see `indexer.new_writer`).
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+import zlib
+from array import array
+from itertools import accumulate, pairwise
+from typing import Any
+
+from whoosh.codec import whoosh3
+from whoosh.compat import dumps
+from whoosh.util.numeric import length_to_byte
+
+_TYPECODES = (("B", 1 << 8), ("H", 1 << 16), ("I", 1 << 32))
+_FLOATS = "f"
+
+
+def pack(numbers: Any) -> bytes:
+    """Unsigned ints as a typecode byte and a little-endian array of the narrowest type."""
+    top = max(numbers, default=0)
+    code = next(c for c, limit in _TYPECODES if top < limit)
+    packed = array(code, numbers)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return code.encode() + packed.tobytes()
+
+
+def unpack(data: bytes) -> array[Any]:
+    """The numbers `pack` packed (as an array of the same typecode)."""
+    packed = array(data[:1].decode())
+    packed.frombytes(data[1:])
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed
+
+
+_HEADER = struct.Struct("<HHH")
+"""Byte lengths of a block's gaps, weights and value lengths; its values follow."""
+COMPRESS_FROM = 64
+"""Blocks shorter than this many bytes are not worth zlib's 11 bytes of framing."""
+
+
+class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
+    _maxweight: float
+    _minlength: int | None
+    _maxlength: int
+
+    def add_posting(
+        self, id_: int, weight: float, vbytes: bytes, length: int | None = None
+    ) -> None:
+        # W3's, without its four type assertions per posting
+        if len(self._ids) >= self._blocklimit:
+            self._write_block()
+        self._ids.append(id_)
+        self._weights.append(weight)
+        if weight > self._maxweight:
+            self._maxweight = weight
+        if vbytes:
+            self._values.append(vbytes)
+        if length:
+            if self._minlength is None or length < self._minlength:
+                self._minlength = length
+            if length > self._maxlength:
+                self._maxlength = length
+
+    def _write_block(self, last: bool = False) -> None:
+        if not self._blockcount:
+            self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        ids = self._ids
+        gaps = pack([ids[0], *(b - a for a, b in pairwise(ids))])
+        weights = self._packed_weights()
+        values = self._values
+        fixed = self._format.fixed_value_size()
+        if fixed is None:
+            lengths, joined = pack([len(v) for v in values]), b"".join(values)
+        else:
+            # Whoosh's spelling postings carry another field's value: fit them to size
+            sized = [v[:fixed].ljust(fixed, b"\0") for v in values]
+            sized += [bytes(fixed)] * (len(ids) - len(sized)) if fixed else []
+            lengths, joined = b"", b"".join(sized)
+        data = _HEADER.pack(len(gaps), len(weights), len(lengths)) + gaps + weights + lengths
+        data += joined
+        level = self._compression if len(data) >= COMPRESS_FROM else 0
+        if level:
+            data = zlib.compress(data, level)
+        info = dumps(
+            (
+                len(ids),
+                ids[-1],
+                self._maxweight,
+                level,
+                length_to_byte(self._minlength),
+                length_to_byte(self._maxlength),
+            ),
+            2,
+        )
+        size = len(info) + len(data)
+        self._postfile.write_int(-size if last else size)
+        self._postfile.write(info)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
+
+    def _packed_weights(self) -> bytes:
+        weights = self._weights
+        if all(w == 1.0 for w in weights):
+            return b""
+        if all(w.is_integer() and 0 < w < 1 << 32 for w in weights):
+            return pack([int(w) for w in weights])
+        return _FLOATS.encode() + bytes(weights.tobytes())
+
+
+class LeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
+    """W3's matcher over the compact blocks."""
+
+    _atend: bool
+
+    def _read_data(self) -> None:
+        data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        if self._compression:
+            data = zlib.decompress(data)
+        n_gaps, n_weights, n_lengths = _HEADER.unpack_from(data)
+        at = _HEADER.size
+        gaps = data[at : at + n_gaps]
+        at += n_gaps
+        weights = data[at : at + n_weights]
+        at += n_weights
+        lengths = data[at : at + n_lengths]
+        joined = data[at + n_lengths :]
+        self._data = (gaps, weights, (lengths, joined) if n_lengths else joined)
+
+    def _read_ids(self) -> None:
+        if self._data is None:
+            self._read_data()
+        self._ids = tuple(accumulate(unpack(self._data[0])))
+
+    def _read_weights(self) -> None:
+        if self._data is None:
+            self._read_data()
+        weights = self._data[1]
+        if not weights:
+            self._weights = array("f", [1.0]) * self._blocklength
+        elif weights[:1] == _FLOATS.encode():
+            floats = array("f")
+            floats.frombytes(weights[1:])
+            self._weights = floats
+        else:
+            self._weights = array("f", unpack(weights))
+
+    def all_id_list(self) -> list[int]:
+        """Every document number from here to the end, a block at a time (Whoosh's
+        `all_ids` yields them one by one)."""
+        found: list[int] = []
+        while not self._atend:
+            if self._ids is None:
+                self._read_ids()
+            found.extend(self._ids[self._i :])
+            if self._lastblock:
+                self._atend = True
+                break
+            self._next_block()
+        return found
+
+    def all_postings(self) -> tuple[list[int], list[float]]:
+        """Every document number and weight from here to the end, a block at a time."""
+        ids: list[int] = []
+        weights: list[float] = []
+        while not self._atend:
+            if self._ids is None:
+                self._read_ids()
+            if self._weights is None:
+                self._read_weights()
+            ids.extend(self._ids[self._i :])
+            weights.extend(self._weights[self._i :])
+            if self._lastblock:
+                self._atend = True
+                break
+            self._next_block()
+        return ids, weights
+
+    def _read_values(self) -> None:
+        if self._data is None:
+            self._read_data()
+        if self._fixedsize is not None:
+            super()._read_values()
+            return
+        lengths, joined = self._data[2]
+        ends = list(accumulate(unpack(lengths)))
+        self._values = tuple(joined[a:b] for a, b in zip([0, *ends], ends, strict=False))
+
+
+class _Lengths:
+    """Remembers the field lengths Whoosh looks up once per posting (a column seek each)."""
+
+    def __init__(self, lengths: Any) -> None:
+        self._lengths = lengths
+        self._known: dict[tuple[int, str], int] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        key = (docnum, fieldname)
+        length = self._known.get(key)
+        if length is None:
+            length = self._known[key] = self._lengths.doc_field_length(docnum, fieldname, default)
+        return length
+
+
+class _FieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
+    def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
+        super().add_postings(schema, _Lengths(lengths) if lengths else lengths, items)
+
+
+class NewsCodec(whoosh3.W3Codec):  # type: ignore[misc]
+    """W3 with compact posting blocks (term vectors, unused here, stay W3's)."""
+
+    def field_writer(self, storage: Any, segment: Any) -> Any:
+        return _FieldWriter(self, storage, segment)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
+        if byteids:
+            return super().postings_writer(dbfile, byteids=byteids)
+        return _PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+    def postings_reader(
+        self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None
+    ) -> Any:
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)

@@ -1,0 +1,117 @@
+"""Whoosh's multi-process writer, made safe to use.
+
+`whoosh.multiproc.MpWriter(procs=N, multisegment=True)` farms documents out to N worker
+processes, each of which writes its own segment. As shipped it can lose work quietly:
+
+* a worker that fails puts no segment on the result queue, and the parent waits one
+  second for it and commits without it;
+* workers wait on their job queue forever, so when the parent is killed they linger;
+* Ctrl-C reaches the workers too, which print tracebacks.
+
+`SafeMpWriter` commits only when every worker exited cleanly and the new segments hold
+exactly the documents it was given; otherwise it raises `WorkerFailed` and writes no
+table of contents, so the index keeps its last commit. Workers ignore Ctrl-C (the parent
+cancels them) and exit when their parent is gone.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+from typing import Any
+
+from whoosh import multiproc
+
+PARENT_POLL = 1.0
+"""Seconds between a waiting worker's checks that its parent is alive."""
+
+
+class WorkerFailed(Exception):
+    """A worker process failed, or the segments do not hold the documents sent."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _WatchedQueue:
+    """The job queue as a worker sees it: `get` gives up when the parent dies."""
+
+    def __init__(self, jobs: Any, parent: int) -> None:
+        self._jobs = jobs
+        self._parent = parent
+
+    def get(self) -> Any:
+        while True:
+            try:
+                return self._jobs.get(timeout=PARENT_POLL)
+            except queue.Empty:
+                if os.getppid() != self._parent:
+                    os._exit(1)
+
+
+class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
+    jobqueue: Any
+
+    def run(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        self.jobqueue = _WatchedQueue(self.jobqueue, os.getppid())
+        try:
+            super().run()
+        except OSError as e:
+            # the exit status carries errno to the parent (e.g. 28: no space left)
+            os._exit(e.errno if e.errno and 0 < e.errno < 126 else 1)
+        except BaseException:
+            os._exit(1)
+
+
+class SafeMpWriter(multiproc.MpWriter):  # type: ignore[misc]
+    """`MpWriter` with `multisegment=True` that never commits a partial result.
+
+    Commit with `mergetype=writing.NO_MERGE`: the check counts the documents in the
+    segments that were not in the index before.
+    """
+
+    tasks: list[Any]
+
+    def __init__(self, ix: Any, procs: int, **kwargs: Any) -> None:
+        super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+        self._before = {s.segment_id() for s in self.segments}
+        self._sent = 0
+
+    def add_document(self, **fields: Any) -> None:
+        super().add_document(**fields)
+        self._sent += 1
+
+    def _new_task(self) -> Any:
+        task = _Task(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        failed = [t.exitcode for t in self.tasks if t.exitcode]
+        written = sum(s.doc_count_all() for s in segments if s.segment_id() not in self._before)
+        if failed or written != self._sent:
+            self._finish()
+            code = failed[0] if failed else 0
+            reason = os.strerror(code) if code > 1 else "an indexing process failed"
+            raise WorkerFailed(reason)
+        super()._commit_toc(segments)
+
+    def cancel(self) -> None:
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+        for task in self.tasks:
+            task.join()
+        self.tasks = []
+        super().cancel()

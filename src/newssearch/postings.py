@@ -1,0 +1,139 @@
+"""The fast indexing path for headline and body.
+
+Whoosh turns every word into a `Token` object and passes it through four generator
+filters (tokenizer, lower case, stop words, stemmer), then pickles each word's position
+list. `term_positions` gives the same words at the same positions as Whoosh's
+`StemmingAnalyzer` in one loop, with one dictionary lookup per word, and
+`CompactPositions` stores each position list as one byte per gap. Queries, highlighting
+and spelling still go through the analyzer, so both paths must agree; a property test
+holds them to it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from array import array
+from collections.abc import Iterator
+from itertools import accumulate, pairwise
+from typing import Any
+
+from whoosh import fields, formats
+from whoosh.analysis import STOP_WORDS
+from whoosh.lang.porter import stem
+
+WORD = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
+"""Whoosh's default tokenizer pattern, with its group made non-capturing."""
+MIN_WORD = 2
+"""Shorter words are dropped, as StemmingAnalyzer's stop filter does."""
+CACHE_LIMIT = 200_000
+"""Words remembered with their stems; the cache starts again when full."""
+
+_STOPPED = ""
+_stems: dict[str, str] = {}
+
+
+def _stem_of(word: str) -> str:
+    lower = word.lower()
+    result = _STOPPED if len(lower) < MIN_WORD or lower in STOP_WORDS else stem(lower)
+    if len(_stems) >= CACHE_LIMIT:
+        _stems.clear()
+    _stems[word] = result
+    return result
+
+
+def stem_of(word: str) -> str:
+    """The stem the analyzer makes of one tokenizer word; "" for a stop word."""
+    found = _stems.get(word)
+    return _stem_of(word) if found is None else found
+
+
+def term_positions(text: str) -> dict[str, list[int]]:
+    """Each stem of `text` with its positions, numbered as StemmingAnalyzer numbers them:
+    the first kept word keeps its place in the word sequence, and each later kept word
+    comes one after the kept word before it."""
+    stems = _stems
+    positions: dict[str, list[int]] = {}
+    pos = -1
+    for i, word in enumerate(WORD.findall(text)):
+        s = stems.get(word)
+        if s is None:
+            s = _stem_of(word)
+        if not s:  # a stop word or a short one
+            continue
+        pos = i if pos < 0 else pos + 1
+        found = positions.get(s)
+        if found is None:
+            positions[s] = [pos]
+        else:
+            found.append(pos)
+    return positions
+
+
+_WIDE = 255
+"""First byte of a position list whose gaps do not all fit in one byte."""
+_SINGLE = [bytes([n]) for n in range(_WIDE)]
+
+
+def encode_positions(positions: list[int]) -> bytes:
+    """Gaps between ascending positions: one byte each when all are under 255, else a
+    255 marker and four little-endian bytes each."""
+    if len(positions) == 1 and positions[0] < _WIDE:
+        return _SINGLE[positions[0]]
+    gaps = [positions[0], *(b - a for a, b in pairwise(positions))]
+    if max(gaps) < _WIDE:
+        return bytes(gaps)
+    wide = array("I", gaps)
+    if sys.byteorder == "big":
+        wide.byteswap()
+    return bytes([_WIDE]) + wide.tobytes()
+
+
+def decode_positions(value: bytes) -> list[int]:
+    """The positions `encode_positions` encoded."""
+    if value[:1] == bytes([_WIDE]):
+        wide = array("I")
+        wide.frombytes(value[1:])
+        if sys.byteorder == "big":
+            wide.byteswap()
+        return list(accumulate(wide))
+    return list(accumulate(value))
+
+
+class CompactPositions(formats.Positions):  # type: ignore[misc]
+    """Whoosh's `Positions` format, filled by `term_positions` and stored compactly."""
+
+    def word_values(
+        self, value: Any, analyzer: Any, **kwargs: Any
+    ) -> Iterator[tuple[str, int, float, bytes]]:
+        boost = self.field_boost
+        for word, found in term_positions(value).items():
+            yield word, len(found), len(found) * boost, encode_positions(found)
+
+    def encode(self, poslist: list[int]) -> bytes:
+        return encode_positions(poslist)
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return decode_positions(valuestring)
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        if valuestring[:1] == bytes([_WIDE]):
+            return (len(valuestring) - 1) // 4
+        return len(valuestring)
+
+
+class FastText(fields.TEXT):  # type: ignore[misc]
+    """A stored TEXT field indexed through `term_positions` into `CompactPositions`."""
+
+    format: Any
+
+    def __init__(self, analyzer: Any, **options: Any) -> None:
+        super().__init__(analyzer=analyzer, stored=True, **options)
+        self.format = CompactPositions(field_boost=self.format.field_boost)
+
+    def index(self, value: str, **kwargs: Any) -> list[tuple[bytes, int, float, bytes]]:
+        boost = self.format.field_boost
+        return [
+            (word.encode(), len(found), len(found) * boost, encode_positions(found))
+            for word, found in term_positions(value).items()
+        ]

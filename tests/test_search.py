@@ -192,3 +192,13 @@ def test_parse_date(text: str, end: bool, expected: datetime) -> None:
 def test_parse_date_rejects(text: str) -> None:
     with pytest.raises(QueryError, match=repr(text).strip("'") or "cannot read"):
         parse_date(text)
+
+
+@pytest.mark.parametrize("query", ["cocoa prices", "cocoa OR coffee", "cocoa -coffee", "code:1"])
+def test_an_index_with_no_stories_finds_nothing(tmp_path: Path, query: str) -> None:
+    (tmp_path / "none").mkdir()
+    index = str(tmp_path / "ix")
+    index_stories(index, [str(tmp_path / "none")])
+    with NewsIndex.open(index) as ix:
+        result = ix.search(query)
+    assert (result.total, result.hits) == (0, ())

@@ -8,16 +8,23 @@ limits are a filter. Everything a `Hit` needs is copied while the searcher is op
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
+import sys
+import weakref
+from array import array
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from whoosh import highlight, sorting
+from whoosh import columns, sorting
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
-from newssearch import ranking
+from newssearch import ranking, scoring, snippets
+from newssearch.codec import LeafMatcher
 from newssearch.errors import QueryError
 from newssearch.models import Hit, IndexStats, SearchResult, Story, Timeline, TimelineBucket
 from newssearch.newsindex import Sort
@@ -25,42 +32,8 @@ from newssearch.query import ParsedQuery, edit_distance, expand
 
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 
-SNIPPET_CHARS = 160
-_MARK_START, _MARK_END = "\x02", "\x03"
 _MISSING_DATE = 2**64 - 1
 """What Whoosh's date column holds for a story without a date."""
-
-
-class _MarkFormatter(highlight.Formatter):  # type: ignore[misc]
-    """Marks matched words with control characters that `_spans` turns into offsets."""
-
-    between = " … "
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return _MARK_START + str(highlight.get_text(text, token, replace)) + _MARK_END
-
-
-def _spans(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    out: list[str] = []
-    spans: list[tuple[int, int]] = []
-    length = 0
-    start = 0
-    for ch in marked:
-        if ch == _MARK_START:
-            start = length
-        elif ch == _MARK_END:
-            spans.append((start, length))
-        else:
-            out.append(ch)
-            length += 1
-    return "".join(out), tuple(spans)
-
-
-def _lead(body: str) -> str:
-    text = " ".join(body.split())
-    if len(text) <= SNIPPET_CHARS:
-        return text
-    return text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 def _sort_facet(sort: Sort) -> Any:
@@ -86,18 +59,89 @@ def _check_page(limit: int, page: int) -> None:
 
 
 def date_docs(searcher: Any, since: datetime | None, until: datetime | None) -> set[int] | None:
-    """The numbers of the stories dated within the limits, read from the date column
-    (several times faster than Whoosh's DateRange query over the trie terms); None when
-    there are no limits. Stories without a date never match."""
+    """The numbers of the stories dated within the limits, from the date column sorted
+    once per searcher (`_dates`); None when there are no limits. Stories without a date
+    never match."""
     if since is None and until is None:
         return None
-    reader = searcher.reader()
-    if not reader.doc_count_all():
-        return set()
+    values, docnums = _dates(searcher)
     lo = datetime_to_long(since) if since is not None else 0
     hi = datetime_to_long(until) if until is not None else _MISSING_DATE - 1
-    column = reader.column_reader("date", translate=False)
-    return {n for n, v in enumerate(column) if lo <= v <= hi}
+    return set(docnums[bisect.bisect_left(values, lo) : bisect.bisect_right(values, hi)])
+
+
+_sorted_dates: weakref.WeakKeyDictionary[Any, tuple[list[int], list[int]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _dates(searcher: Any) -> tuple[list[int], list[int]]:
+    """Every story's date value (Whoosh's long, `_MISSING_DATE` for none) in ascending
+    order, with the story numbers in the same order; made once per searcher."""
+    known = _sorted_dates.get(searcher)
+    if known is None:
+        pairs: list[tuple[int, int]] = []
+        for leaf, offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            if reader.doc_count_all():
+                values = _column_values(reader.column_reader("date", translate=False))
+                pairs += zip(values, range(offset, offset + len(values)), strict=True)
+        pairs.sort()
+        known = ([v for v, _ in pairs], [n for _, n in pairs])
+        _sorted_dates[searcher] = known
+    return known
+
+
+def _column_values(column: Any) -> Sequence[int]:
+    """All of a numeric column's values: one read of its packed array where Whoosh's
+    reader unpacks them one by one (its layout: big-endian fixed-width values for the
+    first documents, the default for the rest)."""
+    if not isinstance(column, columns.NumericColumn.Reader):
+        return list(column)
+    packed = array(column._typecode)
+    packed.frombytes(column._dbfile.get(column._basepos, column._count * column._fixedlen))
+    if sys.byteorder == "little":
+        packed.byteswap()
+    return [*packed, *[column._default] * (column._doccount - column._count)]
+
+
+def _term_docs(searcher: Any, fieldname: str, text: str) -> set[int]:
+    docs: set[int] = set()
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        try:
+            matcher = reader.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        # the codec's own matcher, under the filter Whoosh adds when there are deletions
+        inner = getattr(matcher, "child", matcher)
+        ids = inner.all_id_list() if isinstance(inner, LeafMatcher) else list(inner.all_ids())
+        found = set(map(offset.__add__, ids) if offset else ids)
+        deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+        found.difference_update(offset + d for d in deleted)
+        docs |= found
+    return docs
+
+
+def _fast_docs(searcher: Any, q: Any) -> set[int] | None:
+    if isinstance(q, wq.Term):
+        return _term_docs(searcher, q.fieldname, q.text)
+    plain_or = type(q) is wq.Or and not q.minmatch
+    if plain_or or type(q) is wq.And:
+        parts = [_fast_docs(searcher, sub) for sub in q.subqueries]
+        if not parts or any(p is None for p in parts):
+            return None
+        sets = [p for p in parts if p is not None]
+        return set().union(*sets) if plain_or else set.intersection(*sets)
+    return None
+
+
+def query_docs(searcher: Any, q: Any) -> set[int]:
+    """The numbers of the stories `q` matches. Words joined by AND and OR are counted from
+    their posting lists a block at a time, many times faster than Whoosh's matchers,
+    which step through every match in Python; other queries go through Whoosh."""
+    docs = _fast_docs(searcher, q)
+    return set(searcher.docs_for_query(q)) if docs is None else docs
 
 
 def _ranked(
@@ -116,6 +160,24 @@ def _ranked(
     it leaves out exactly the hits they gave. The total is one pass over the last
     tier's matches, instead of Whoosh's count, which runs every tier's query again.
     """
+    if facet is None:
+        fast = _ranked_fast(searcher, tiers, flt=flt, exclude=exclude, wanted=wanted)
+        if fast is not None:
+            return fast
+    return _ranked_whoosh(searcher, tiers, flt=flt, exclude=exclude, wanted=wanted, facet=facet)
+
+
+def _ranked_whoosh(
+    searcher: Any,
+    tiers: list[Any],
+    *,
+    flt: set[int] | None,
+    exclude: set[int] | None,
+    wanted: int,
+    facet: Any,
+) -> tuple[list[Any], int]:
+    """`_ranked` through Whoosh's searcher: for sorted results and queries other than
+    words (phrases, ranges, `*`)."""
     hits: list[Any] = []
     seen: set[int] = set(exclude or ())
     for q in tiers:
@@ -128,28 +190,53 @@ def _ranked(
             limit=wanted - len(hits),
             sortedby=facet,
         )
-        results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS // 2, surround=30)
-        results.formatter = _MarkFormatter()
         # slicing by the scored length: len(results) would re-run the query to count
         page = results[: results.scored_length()]
         hits.extend(page)
         seen.update(h.docnum for h in page)
-    matches = set(searcher.docs_for_query(tiers[-1]))
+    matches = query_docs(searcher, tiers[-1])
     if flt is not None:
         matches &= flt
     return hits, len(matches - (exclude or set()))
 
 
+def _ranked_fast(
+    searcher: Any, tiers: list[Any], *, flt: set[int] | None, exclude: set[int] | None, wanted: int
+) -> tuple[list[Any], int] | None:
+    """What `_ranked` returns for a relevance search, from `scoring.Scores` (the same
+    scores, many times faster); None when a tier is not a word query."""
+    scores = scoring.Scores(searcher, B=ranking.BM25_B, K1=ranking.BM25_K1)
+    evaluated = [scores.scores(q) for q in tiers]
+    if any(found is None for found in evaluated):
+        return None
+    hits: list[Any] = []
+    seen: set[int] = set(exclude or ())
+    for found in evaluated:
+        assert found is not None
+        if flt is not None or seen:
+            found = {d: v for d, v in found.items() if d not in seen and (flt is None or d in flt)}
+        if len(hits) < wanted:
+            page = scoring.top(found, wanted - len(hits), searcher)
+            hits.extend(page)
+            seen.update(h.docnum for h in page)
+        last = found
+    total = len(last) + sum(1 for h in hits if h.docnum not in last)
+    return hits, total
+
+
 def _page(
-    text: str, hits: list[Any], total: int, limit: int, page: int, **extra: Any
+    text: str, q: Any, hits: list[Any], total: int, limit: int, page: int, **extra: Any
 ) -> SearchResult:
     start = limit * (page - 1)
+    words = {t for f, t in q.iter_all_terms() if f == "body"}
     return SearchResult(
         query=text,
         total=total,
         page=page,
         limit=limit,
-        hits=tuple(_hit(h, rank) for rank, h in enumerate(hits[start : start + limit], start + 1)),
+        hits=tuple(
+            _hit(h, rank, words) for rank, h in enumerate(hits[start : start + limit], start + 1)
+        ),
         **extra,
     )
 
@@ -208,7 +295,8 @@ def run_search(
         hits = _by_recency(hits)
     else:
         hits, total = _ranked(searcher, tiers, flt=flt, wanted=wanted, facet=facet)
-    return _page(text, hits, total, limit, page, suggestion=suggest(searcher, parsed, text, total))
+    suggestion = suggest(searcher, parsed, text, total)
+    return _page(text, tiers[-1], hits, total, limit, page, suggestion=suggestion)
 
 
 MIN_RESULTS = 3
@@ -298,8 +386,9 @@ def run_similar(
     flt = date_docs(searcher, since, until)
     if not terms or (flt is not None and not flt):
         return SearchResult(text, 0, page, limit, ())
-    hits, total = _ranked(searcher, [wq.Or(terms)], flt=flt, exclude={docnum}, wanted=limit * page)
-    return _page(text, hits, total, limit, page)
+    q = wq.Or(terms)
+    hits, total = _ranked(searcher, [q], flt=flt, exclude={docnum}, wanted=limit * page)
+    return _page(text, q, hits, total, limit, page)
 
 
 PERIODS = ("day", "week", "month", "year")
@@ -334,7 +423,7 @@ def run_timeline(searcher: Any, parsed: ParsedQuery, text: str, *, by: str) -> T
     parsed = expand(parsed, searcher.reader())
     flt = date_docs(searcher, parsed.since, parsed.until)
     q = parsed.any_word if parsed.any_word is not None else parsed.all_words
-    docs = set(searcher.docs_for_query(q)) if flt is None or flt else set()
+    docs = query_docs(searcher, q) if flt is None or flt else set()
     if flt is not None:
         docs &= flt
     column = searcher.reader().column_reader("date", translate=False) if docs else []
@@ -359,10 +448,9 @@ def run_timeline(searcher: Any, parsed: ParsedQuery, text: str, *, by: str) -> T
     return Timeline(text, by, len(docs), tuple(buckets), undated)
 
 
-def _hit(h: Any, rank: int) -> Hit:
+def _hit(h: Any, rank: int, words: set[str]) -> Hit:
     fields = h.fields()
-    marked = h.highlights("body", top=2)
-    snippet, spans = _spans(marked) if marked else (_lead(fields.get("body", "")), ())
+    snippet, spans = snippets.snippet(fields.get("body", ""), words)
     return Hit(
         rank=rank,
         score=float(h.score) if isinstance(h.score, int | float) else 0.0,

@@ -1,0 +1,164 @@
+"""The fast indexing path and the compact codec agree with Whoosh's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import analysis, fields, index, qparser
+
+from newssearch.codec import NewsCodec, pack, unpack
+from newssearch.postings import decode_positions, encode_positions, term_positions
+from newssearch.stories import read_story
+from tests.conftest import DATA
+
+ANALYZER = analysis.StemmingAnalyzer()
+
+# Words, stop words, short words, numbers with dots, Unicode letters and digits, and
+# the punctuation the tokenizer splits on.
+text = st.lists(
+    st.one_of(
+        st.sampled_from(["the", "a", "Oil", "prices", "U.S.", "1.5", "x", "İstanbul", "*"]),
+        st.text(min_size=1, max_size=12),
+    ),
+    max_size=60,
+).map(" ".join)
+
+
+def analyzer_positions(value: str) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for token in ANALYZER(value, positions=True):
+        found.setdefault(token.text, []).append(token.pos)
+    return found
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=text)
+def test_fast_path_makes_the_analyzers_words_and_positions(value: str) -> None:
+    assert term_positions(value) == analyzer_positions(value)
+
+
+def test_fast_path_matches_the_analyzer_on_every_sample_story() -> None:
+    for path in sorted((DATA).rglob("*.txt")):
+        story = read_story(str(path), path.name).story
+        for value in (story.headline, story.body):
+            assert term_positions(value) == analyzer_positions(value), path
+
+
+@given(positions=st.lists(st.integers(0, 100_000), min_size=1, unique=True).map(sorted))
+def test_positions_round_trip(positions: list[int]) -> None:
+    encoded = encode_positions(positions)
+    assert decode_positions(encoded) == positions
+    if positions[-1] < 255:
+        assert len(encoded) == len(positions)
+
+
+@given(numbers=st.lists(st.integers(0, 2**32 - 1)))
+def test_pack_round_trip(numbers: list[int]) -> None:
+    assert list(unpack(pack(numbers))) == numbers
+
+
+def test_compact_codec_answers_like_whooshs_own(tmp_path: Path) -> None:
+    schema = fields.Schema(
+        body=fields.TEXT(analyzer=ANALYZER, stored=True),
+        tag=fields.KEYWORD(stored=True, scorable=True),
+        spelled=fields.TEXT(spelling=True),
+    )
+    stories = [read_story(str(p), p.name).story for p in sorted(DATA.rglob("*.txt"))]
+    results: list[list[object]] = []
+    for name, codec in (("w3", None), ("news", NewsCodec())):
+        target = tmp_path / name
+        target.mkdir()
+        ix = index.create_in(str(target), schema)
+        for half in (stories[::2], stories[1::2]):  # two segments, then a merge
+            with ix.writer(codec=codec) as w:
+                for story in half:
+                    w.add_document(body=story.body, tag=story.code[-1], spelled=story.headline)
+        ix.writer(codec=codec).commit(optimize=True)
+        parser = qparser.QueryParser("body", schema, group=qparser.OrGroup)
+        answers: list[object] = []
+        with ix.searcher() as s:
+            for q in ["oil prices", '"interest rates"', '"net profit"~3', "tag:1 cocoa", "gaza*"]:
+                r = s.search(parser.parse(q), limit=30)
+                answers.append(([(h.docnum, round(h.score, 6)) for h in r], len(r)))
+            answers.append(sorted(s.reader().lexicon("spelled")))
+        results.append(answers)
+    assert results[0] == results[1]
+    assert results[0][0] != ([], 0)  # the first query finds stories
+
+
+def test_fast_counting_agrees_with_whoosh_over_segments_and_deletions(tmp_path: Path) -> None:
+    import shutil
+
+    from whoosh import query as wq
+
+    from newssearch import NewsIndex, index_stories
+    from newssearch.query import expand, parse_query
+    from newssearch.search import query_docs
+
+    root = tmp_path / "stories"
+    shutil.copytree(DATA, root)
+    target = str(tmp_path / "ix")
+    index_stories(target, [str(root)], batch_size=60)  # several segments
+    for path in sorted(root.rglob("*.txt"))[::7]:  # deletions in every segment
+        path.unlink()
+    index_stories(target, [str(root)], batch_size=60)
+    queries = ["oil prices", "bank of japan", "gaza truce", "cocoa OR coffee", "nothingatall"]
+    with NewsIndex.open(target) as ix, ix._searcher() as searcher:
+        assert len(searcher.leaf_searchers()) > 1
+        assert searcher.reader().has_deletions()
+        for text in queries:
+            parsed = expand(parse_query(text, searcher.schema), searcher.reader())
+            for q in (parsed.all_words, parsed.any_word):
+                if q is None:
+                    continue
+                assert query_docs(searcher, q) == set(searcher.docs_for_query(q)), (text, q)
+        phrase = wq.Phrase("body", ["oil", "price"])
+        assert query_docs(searcher, phrase) == set(searcher.docs_for_query(phrase))
+        assert query_docs(searcher, parse_query("oil prices", searcher.schema).any_word)
+
+
+RANKING_QUERIES = [
+    "oil prices",
+    "bank of japan intervention",
+    "cocoa",
+    "gaza truce",
+    "coffee OR cocoa",
+    "oil AND NOT opec",
+    "oil prices -crude",
+    "headline:oil body:price",
+    "code:1129250",
+    "pric*",
+    "cocoa~1",
+    "quarterly net profit",
+    "trade deficit surplus imports exports",
+]
+
+
+def test_fast_ranking_agrees_with_whoosh(data_index: str) -> None:
+    from datetime import datetime
+
+    from newssearch import NewsIndex
+    from newssearch.query import expand, parse_query
+    from newssearch.search import _ranked_fast, _ranked_whoosh, date_docs
+
+    with NewsIndex.open(data_index) as ix, ix._searcher() as searcher:
+        flt = date_docs(searcher, datetime(1987, 1, 1), datetime(1987, 3, 1))
+        compared = 0
+        for text in RANKING_QUERIES:
+            parsed = expand(parse_query(text, searcher.schema), searcher.reader())
+            tiers = [q for q in (parsed.all_words, parsed.any_word) if q is not None]
+            for dates in (None, flt):
+                for exclude in (None, {0, 5}):
+                    fast = _ranked_fast(searcher, tiers, flt=dates, exclude=exclude, wanted=30)
+                    slow = _ranked_whoosh(
+                        searcher, tiers, flt=dates, exclude=exclude, wanted=30, facet=None
+                    )
+                    assert fast is not None, text
+                    assert fast[1] == slow[1], text
+                    assert [h.docnum for h in fast[0]] == [h.docnum for h in slow[0]], text
+                    for f, s in zip(fast[0], slow[0], strict=True):
+                        assert abs(f.score - s.score) < 1e-9 * max(1.0, s.score), text
+                    compared += len(fast[0])
+        assert compared > 200

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_INDEX ?= .cache/demo-index
 
-.PHONY: demo test test-long lint typecheck unit bench quality clean
+.PHONY: demo test test-long lint typecheck unit bench bench-scale quality clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test-long: $(STAMP)
 ## bench: indexing and search speed against naive Whoosh (needs ../shared)
 bench: $(STAMP)
 	$(BIN)/python bench/speed.py
+
+## bench-scale: time, memory, latency and size at 19k, 50k and 250k stories (needs ../shared; about 30 min)
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py
 
 ## quality: ranking quality on the judged Reuters queries (needs ../shared)
 quality: $(STAMP)

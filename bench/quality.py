@@ -16,7 +16,7 @@ import tarfile
 from collections import defaultdict
 from pathlib import Path
 
-from newssearch import NewsIndex, index_stories
+from newssearch import IndexDamaged, NewsIndex, index_stories
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -37,7 +37,10 @@ def reuters_index() -> str:
         with tarfile.open(SHARED / "corpora" / "reuters21578-stories.tar.gz") as tar:
             tar.extractall(CACHE, filter="data")
     index = CACHE / "reuters-index"
-    index_stories(str(index), [str(corpus)])
+    try:
+        index_stories(str(index), [str(corpus)])
+    except IndexDamaged:  # made by an older version: rebuild
+        index_stories(str(index), [str(corpus)], full=True)
     return str(index)
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import analysis, fields, index, qparser
 
 from newssearch.codec import NewsCodec, pack, unpack
+from newssearch.pool import news_writer
 from newssearch.postings import decode_positions, encode_positions, term_positions
 from newssearch.stories import read_story
 from tests.conftest import DATA
@@ -59,6 +62,19 @@ def test_pack_round_trip(numbers: list[int]) -> None:
     assert list(unpack(pack(numbers))) == numbers
 
 
+def all_postings(reader: Any, fieldnames: list[str]) -> list[object]:
+    found: list[object] = []
+    for fieldname in fieldnames:
+        for term in reader.lexicon(fieldname):
+            m = reader.postings(fieldname, term)
+            postings = []
+            while m.is_active():
+                postings.append((m.id(), m.weight(), m.value()))
+                m.next()
+            found.append((fieldname, term, reader.doc_frequency(fieldname, term), postings))
+    return found
+
+
 def test_compact_codec_answers_like_whooshs_own(tmp_path: Path) -> None:
     schema = fields.Schema(
         body=fields.TEXT(analyzer=ANALYZER, stored=True),
@@ -66,16 +82,21 @@ def test_compact_codec_answers_like_whooshs_own(tmp_path: Path) -> None:
         spelled=fields.TEXT(spelling=True),
     )
     stories = [read_story(str(p), p.name).story for p in sorted(DATA.rglob("*.txt"))]
+    writers: dict[str, Callable[[Any], Any]] = {
+        "w3": lambda ix: ix.writer(),
+        "news": lambda ix: ix.writer(codec=NewsCodec()),
+        "pool": lambda ix: news_writer(ix, codec=NewsCodec()),  # postings kept in memory
+    }
     results: list[list[object]] = []
-    for name, codec in (("w3", None), ("news", NewsCodec())):
+    for name, writer in writers.items():
         target = tmp_path / name
         target.mkdir()
         ix = index.create_in(str(target), schema)
         for half in (stories[::2], stories[1::2]):  # two segments, then a merge
-            with ix.writer(codec=codec) as w:
+            with writer(ix) as w:
                 for story in half:
                     w.add_document(body=story.body, tag=story.code[-1], spelled=story.headline)
-        ix.writer(codec=codec).commit(optimize=True)
+        writer(ix).commit(optimize=True)
         parser = qparser.QueryParser("body", schema, group=qparser.OrGroup)
         answers: list[object] = []
         with ix.searcher() as s:
@@ -83,8 +104,9 @@ def test_compact_codec_answers_like_whooshs_own(tmp_path: Path) -> None:
                 r = s.search(parser.parse(q), limit=30)
                 answers.append(([(h.docnum, round(h.score, 6)) for h in r], len(r)))
             answers.append(sorted(s.reader().lexicon("spelled")))
+            answers.append(all_postings(s.reader(), ["body", "tag"]))
         results.append(answers)
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]
     assert results[0][0] != ([], 0)  # the first query finds stories
 
 

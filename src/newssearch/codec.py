@@ -25,6 +25,8 @@ from whoosh.codec import whoosh3
 from whoosh.compat import dumps
 from whoosh.util.numeric import length_to_byte
 
+from newssearch.pool import TermPool
+
 _TYPECODES = (("B", 1 << 8), ("H", 1 << 16), ("I", 1 << 32))
 _FLOATS = "f"
 
@@ -55,6 +57,11 @@ COMPRESS_FROM = 64
 
 
 class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
+    _joined: tuple[list[int], bytes] | None
+    """A block's value lengths and values, when added by `add_postings`."""
+    _ids: Any
+    _weights: Any
+    _values: list[bytes]
     _maxweight: float
     _minlength: int | None
     _maxlength: int
@@ -77,6 +84,39 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
             if length > self._maxlength:
                 self._maxlength = length
 
+    def add_postings(self, postings: Any, lengths: list[int] | None) -> None:
+        """Add a term's postings from a `pool.TermPool` (`lengths`: each document's
+        length in this field, None when the field keeps none)."""
+        limit = self._blocklimit
+        docs, weights, ends = postings.docs, postings.weights, postings.ends
+        fixed = self._format.fixed_value_size() is not None
+        values = postings.value_list() if fixed else None
+        for start in range(0, len(docs), limit):
+            if self._ids:
+                self._write_block()
+            stop = start + limit
+            self._ids = docs[start:stop]
+            self._weights = weights[start:stop]
+            self._maxweight = max(0.0, max(self._weights))
+            if values is not None:
+                self._values = [v for v in values[start:stop] if v]
+            else:
+                first = ends[start - 1] if start else 0
+                block_ends = ends[start:stop]
+                self._joined = (
+                    [b - a for a, b in zip([first, *block_ends], block_ends, strict=False)],
+                    bytes(postings.values[first : block_ends[-1]]),
+                )
+            if lengths is not None:
+                known = [n for n in (lengths[d] for d in self._ids) if n]
+                if known:
+                    self._minlength = min(known)
+                    self._maxlength = max(known)
+
+    def _new_block(self) -> None:
+        super()._new_block()
+        self._joined = None
+
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:
             self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
@@ -86,7 +126,9 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
         weights = self._packed_weights()
         values = self._values
         fixed = self._format.fixed_value_size()
-        if fixed is None:
+        if self._joined is not None:
+            lengths, joined = pack(self._joined[0]), self._joined[1]
+        elif fixed is None:
             lengths, joined = pack([len(v) for v in values]), b"".join(values)
         else:
             # Whoosh's spelling postings carry another field's value: fit them to size
@@ -220,8 +262,28 @@ class _Lengths:
 
 
 class _FieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
+    _postwriter: _PostingsWriter
+
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
-        super().add_postings(schema, _Lengths(lengths) if lengths else lengths, items)
+        if isinstance(items, TermPool):
+            self._add_pool(schema, lengths, items)
+        else:
+            super().add_postings(schema, _Lengths(lengths) if lengths else lengths, items)
+
+    def _add_pool(self, schema: Any, lengths: Any, pool: TermPool) -> None:
+        """Whoosh's `add_postings`, a term at a time instead of a posting at a time."""
+        for fieldname, terms in pool.terms():
+            field = schema[fieldname]
+            self.start_field(fieldname, field)
+            by_doc = None
+            if lengths and field.scorable:
+                length = lengths.doc_field_length
+                by_doc = [length(d, fieldname) for d in range(lengths.doc_count_all())]
+            for tbytes, postings in terms:
+                self.start_term(tbytes)
+                self._postwriter.add_postings(postings, by_doc)
+                self.finish_term()
+            self.finish_field()
 
 
 class NewsCodec(whoosh3.W3Codec):  # type: ignore[misc]

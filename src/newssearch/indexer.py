@@ -46,6 +46,7 @@ from newssearch.errors import (
 from newssearch.models import DuplicateFile, FileWarning, IndexReport, RejectedFile, Story
 from newssearch.newsindex import BATCH_SIZE, Progress
 from newssearch.parallel import SafeMpWriter, WorkerFailed
+from newssearch.pool import news_writer
 from newssearch.schema import SCHEMA_VERSION, make_schema
 
 META_FILE = "newssearch.json"
@@ -57,8 +58,6 @@ PARALLEL_FROM = 1000
 MAX_WORKERS = 4
 MAX_SEGMENTS = 16
 """A run that leaves more segments merges the smallest (searches visit every segment)."""
-POOL_MB = 96
-"""Memory each writer process may use to sort postings before spilling to disk."""
 
 
 def open_index(path: str) -> Any:
@@ -142,10 +141,10 @@ def _emptied(path: str) -> Any:
 def new_writer(ix: Any, procs: int = 1) -> Any:
     """A writer for `ix` that writes compact segments (every writer must be one), in
     `procs` worker processes when `procs` > 1 (commit those with `writing.NO_MERGE`)."""
-    options = {"timeout": LOCK_WAIT, "codec": NewsCodec(), "limitmb": POOL_MB}
+    options = {"timeout": LOCK_WAIT, "codec": NewsCodec()}
     if procs > 1:
         return SafeMpWriter(ix, procs, batchsize=256, **options)
-    return ix.writer(**options)
+    return news_writer(ix, **options)
 
 
 def workers() -> int:

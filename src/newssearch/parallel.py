@@ -23,6 +23,8 @@ from typing import Any
 
 from whoosh import multiproc
 
+from newssearch.pool import news_writer, use_term_pool
+
 PARENT_POLL = 1.0
 """Seconds between a waiting worker's checks that its parent is alive."""
 
@@ -52,13 +54,23 @@ class _WatchedQueue:
 
 
 class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
+    """A worker: adds the documents of each job file to its own segment (written with a
+    `TermPool`) and, when the parent says it is done, puts the segment on the result
+    queue."""
+
     jobqueue: Any
 
     def run(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        self.jobqueue = _WatchedQueue(self.jobqueue, os.getppid())
+        jobs = _WatchedQueue(self.jobqueue, os.getppid())
         try:
-            super().run()
+            ix = self.storage.open_index(self.indexname)
+            self.writer = news_writer(ix, _lk=False, **self.kwargs)
+            while (job := jobs.get()) is not None:
+                self._process_file(*job)
+            fieldnames = self.writer.pool.fieldnames
+            segment = self.writer._finalize_segment()
+            self.resultqueue.put((None, fieldnames, segment), timeout=5)
         except OSError as e:
             # the exit status carries errno to the parent (e.g. 28: no space left)
             os._exit(e.errno if e.errno and 0 < e.errno < 126 else 1)
@@ -77,6 +89,7 @@ class SafeMpWriter(multiproc.MpWriter):  # type: ignore[misc]
 
     def __init__(self, ix: Any, procs: int, **kwargs: Any) -> None:
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+        use_term_pool(self)
         self._before = {s.segment_id() for s in self.segments}
         self._sent = 0
 

@@ -21,6 +21,7 @@ from array import array
 from itertools import accumulate, pairwise
 from typing import Any
 
+from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.compat import dumps
 from whoosh.util.numeric import length_to_byte
@@ -284,6 +285,17 @@ class _FieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
                 self._postwriter.add_postings(postings, by_doc)
                 self.finish_term()
             self.finish_field()
+
+
+def column_strings(reader: Any, fieldname: str) -> list[str]:
+    """Every document's value in a segment's text column (a field like `ID(sortable=True)`),
+    in one read of its data where Whoosh's reader fetches value by value."""
+    column = reader.column_reader(fieldname, translate=False)
+    if not isinstance(column, columns.VarBytesColumn.Reader):
+        return [v.decode() for v in column]
+    data = column._dbfile.get(column._basepos, sum(column._lengths))
+    ends = list(accumulate(column._lengths))
+    return [data[a:b].decode() for a, b in zip([0, *ends], ends, strict=False)]
 
 
 class NewsCodec(whoosh3.W3Codec):  # type: ignore[misc]

@@ -33,7 +33,7 @@ from whoosh.reading import SegmentReader
 from whoosh.util.filelock import try_for
 
 from newssearch import stories
-from newssearch.codec import NewsCodec
+from newssearch.codec import NewsCodec, column_strings
 from newssearch.errors import (
     DAMAGE_ERRORS,
     IndexDamaged,
@@ -311,14 +311,15 @@ def run_lock(path: str) -> _RunLock:
 
 def _indexed(ix: Any) -> dict[str, _Known]:
     """path -> what the index holds for it, read from columns (no stored documents)."""
+    found: dict[str, _Known] = {}
     with ix.reader() as r:
-        if not r.doc_count_all():
-            return {}
-        live = set(r.all_doc_ids())
-        triples = zip(
-            r.column_reader("path"), r.column_reader("sig"), r.column_reader("code"), strict=True
-        )
-        return {p: _Known(s, c) for n, (p, s, c) in enumerate(triples) if n in live}
+        for leaf, _ in r.leaf_readers() if r.doc_count_all() else ():
+            columns = [column_strings(leaf, name) for name in ("path", "sig", "code")]
+            deleted = leaf.deleted_docs_set if leaf.has_deletions() else ()
+            for n, (p, s, c) in enumerate(zip(*columns, strict=True)):
+                if n not in deleted:
+                    found[p] = _Known(s, c)
+    return found
 
 
 def check_roots(roots: Iterable[str]) -> list[str]:
@@ -350,6 +351,7 @@ def update_index(
     """
     started = time.perf_counter()
     roots = check_roots(roots)
+    under = _under_roots(roots)
     tally = _Tally()
     live: dict[str, stories.FoundFile] = {}
     for root in roots:
@@ -369,9 +371,7 @@ def update_index(
     except DAMAGE_ERRORS as e:
         raise damaged(index_path, e) from e
     skipped: dict[str, dict[str, str]] = {} if full else meta.get("skipped", {})
-    new_skipped: dict[str, dict[str, str]] = {
-        p: v for p, v in skipped.items() if not _under(p, roots)
-    }
+    new_skipped: dict[str, dict[str, str]] = {p: v for p, v in skipped.items() if not under(p)}
     meta_roots = sorted(set(meta.get("roots", [])) | set(roots))
 
     def save_meta() -> None:
@@ -394,14 +394,14 @@ def update_index(
 
     try:
         for path in known:
-            if _under(path, roots) and path not in live:
+            if under(path) and path not in live:
                 drop(path)
                 tally.removed += 1 if path not in unusable else 0
 
         # Newest first; indexed files outside this run's roots take part with the
         # mtime recorded in their sig, so they keep codes they rightly hold.
         order: list[tuple[int, str]] = [(-f.mtime_ns, p) for p, f in live.items()]
-        order += [(-_mtime(k.sig), p) for p, k in known.items() if not _under(p, roots)]
+        order += [(-_mtime(k.sig), p) for p, k in known.items() if not under(p)]
         order.sort()
         done = 0
         for _, path in order:
@@ -495,5 +495,8 @@ def _mtime(sig: str) -> int:
     return int(sig.partition(":")[0] or 0)
 
 
-def _under(path: str, roots: list[str]) -> bool:
-    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+def _under_roots(roots: list[str]) -> Callable[[str], bool]:
+    """A test of whether a path is one of `roots` or lies under one."""
+    exact = set(roots)
+    prefixes = tuple(r.rstrip(os.sep) + os.sep for r in roots)
+    return lambda path: path in exact or path.startswith(prefixes)

@@ -23,7 +23,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -213,12 +213,13 @@ def read_story(path: str, rel: str) -> ParsedStory:
     return ParsedStory(parsed.story, (*warnings, *parsed.warnings))
 
 
-def matches(rel: str, glob: str) -> bool:
-    """Whether a root-relative path matches `--glob`: against the file name, or against the
-    whole relative path when the pattern holds a `/`."""
+def matcher(glob: str) -> Callable[[str], bool]:
+    """A test of whether a root-relative path matches `--glob`: against the file name, or
+    against the whole relative path when the pattern holds a `/`."""
+    match = re.compile(fnmatch.translate(glob)).match
     if "/" in glob:
-        return fnmatch.fnmatchcase(rel.replace(os.sep, "/"), glob)
-    return fnmatch.fnmatchcase(os.path.basename(rel), glob)
+        return lambda rel: match(rel.replace(os.sep, "/")) is not None
+    return lambda rel: match(os.path.basename(rel)) is not None
 
 
 def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundFile | Unusable]:
@@ -234,6 +235,7 @@ def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundF
         yield _found(root, os.path.basename(root), root, follow_links)
         return
     real_root = os.path.realpath(root)
+    wanted = matcher(glob)
     errors: list[OSError] = []
     seen: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(
@@ -252,7 +254,7 @@ def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundF
         rel_dir = os.path.relpath(dirpath, root)
         for name in sorted(filenames):
             rel = name if rel_dir == os.curdir else os.path.join(rel_dir, name)
-            if not matches(rel, glob):
+            if not wanted(rel):
                 continue
             yield _found(os.path.join(dirpath, name), rel, real_root, follow_links)
     for e in errors:

@@ -28,14 +28,13 @@ from whoosh.util.numeric import length_to_byte
 
 from newssearch.pool import TermPool
 
-_TYPECODES = (("B", 1 << 8), ("H", 1 << 16), ("I", 1 << 32))
 _FLOATS = "f"
 
 
 def pack(numbers: Any) -> bytes:
     """Unsigned ints as a typecode byte and a little-endian array of the narrowest type."""
     top = max(numbers, default=0)
-    code = next(c for c, limit in _TYPECODES if top < limit)
+    code = "B" if top < 1 << 8 else "H" if top < 1 << 16 else "I"
     packed = array(code, numbers)
     if sys.byteorder == "big":
         packed.byteswap()
@@ -161,10 +160,11 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
 
     def _packed_weights(self) -> bytes:
         weights = self._weights
-        if all(w == 1.0 for w in weights):
+        if weights.count(1.0) == len(weights):
             return b""
-        if all(w.is_integer() and 0 < w < 1 << 32 for w in weights):
-            return pack([int(w) for w in weights])
+        whole = [int(w) for w in weights]
+        if whole == list(weights) and min(whole) > 0 and max(whole) < 1 << 32:
+            return pack(whole)
         return _FLOATS.encode() + bytes(weights.tobytes())
 
 

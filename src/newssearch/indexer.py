@@ -233,15 +233,29 @@ class _Tally:
 
 
 class _Batches:
-    """Writes stories and deletions through one writer per batch, committing each batch."""
+    """Writes stories and deletions through one writer per batch, committing each batch.
 
-    def __init__(self, ix: Any, on_commit: Callable[[], None], size: int, procs: int) -> None:
+    `indexed` are the codes the index held when the run began: a story with one of those
+    codes replaces the old document, unless the run deleted it already. (Whoosh's
+    `update_document` would search the index for every story, new or not.)
+    """
+
+    def __init__(
+        self,
+        ix: Any,
+        on_commit: Callable[[], None],
+        size: int,
+        procs: int,
+        indexed: set[str],
+    ) -> None:
         self._ix = ix
         self._size = size
         self._procs = procs
         self._writer: Any = None
         self._pending = 0
         self._on_commit = on_commit
+        self._indexed = indexed
+        self._deleted: set[str] = set()
 
     def _w(self) -> Any:
         if self._writer is None:
@@ -249,11 +263,16 @@ class _Batches:
         return self._writer
 
     def delete_code(self, code: str) -> None:
+        if code in self._deleted:
+            return
         self._w().delete_by_term("code", code)
+        self._deleted.add(code)
         self._pending += 1
 
     def add(self, story: Story, sig: str) -> None:
-        self._w().update_document(
+        if story.code in self._indexed:
+            self.delete_code(story.code)
+        self._w().add_document(
             code=story.code,
             headline=story.headline,
             body=story.body,
@@ -382,7 +401,13 @@ def update_index(
 
     todo = sum(1 for p, f in live.items() if _needs_reading(f, known.get(p), skipped.get(p)))
     procs = workers() if jobs is None else max(1, jobs)
-    batches = _Batches(ix, save_meta, max(1, batch_size), procs if todo >= PARALLEL_FROM else 1)
+    batches = _Batches(
+        ix,
+        save_meta,
+        max(1, batch_size),
+        procs if todo >= PARALLEL_FROM else 1,
+        {k.code for k in known.values()},
+    )
     claims: dict[str, str] = {}
 
     def drop(path: str) -> None:

@@ -11,8 +11,9 @@ Fields:
   read the column, which is far smaller and faster than Whoosh's 16 trie terms a date;
   `undated` (0/1), a column, sorts stories without a date after the dated ones whichever
   way the dates run;
-* `path` -- the file's absolute path, stored and a column (not indexed: the indexer
-  deletes by code), so the indexer reads every path without loading stored documents;
+* `path` -- the file's absolute path, a column only (not indexed: the indexer deletes
+  by code; not stored: the column already holds it), so the indexer reads every path
+  without loading stored documents;
 * `sig` -- `mtime_ns:size` of the file when indexed, a column: incremental runs compare
   it with a fresh `stat` and parse nothing that is unchanged.
 
@@ -45,6 +46,6 @@ def make_schema() -> fields.Schema:
         body=FastText(analyzer),
         date=_unindexed(fields.DATETIME(stored=True, sortable=True)),
         undated=_unindexed(fields.NUMERIC(int, bits=8, sortable=True)),
-        path=_unindexed(fields.ID(stored=True, sortable=True)),
+        path=_unindexed(fields.ID(sortable=True)),
         sig=_unindexed(fields.ID(sortable=True)),
     )

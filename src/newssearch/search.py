@@ -449,6 +449,12 @@ def run_timeline(searcher: Any, parsed: ParsedQuery, text: str, *, by: str) -> T
     return Timeline(text, by, len(docs), tuple(buckets), undated)
 
 
+def _path(searcher: Any, docnum: int) -> str:
+    """A story's file path, from the path column (indexes before 0.1.0 also stored it)."""
+    value = searcher.reader().column_reader("path")[docnum]
+    return value if isinstance(value, str) else ""
+
+
 def _hit(h: Any, rank: int, words: set[str]) -> Hit:
     fields = h.fields()
     snippet, spans = snippets.snippet(fields.get("body", ""), words)
@@ -459,22 +465,23 @@ def _hit(h: Any, rank: int, words: set[str]) -> Hit:
         date=fields.get("date"),
         headline=fields.get("headline", ""),
         snippet=snippet,
-        path=fields.get("path", ""),
+        path=_path(h.searcher, h.docnum),
         highlights=spans,
     )
 
 
 def get_story(searcher: Any, code: str) -> Story | None:
     """The stored story with this code, or None."""
-    fields = searcher.document(code=code)
-    if fields is None:
+    docnum = searcher.document_number(code=code)
+    if docnum is None:
         return None
+    fields = searcher.stored_fields(docnum)
     return Story(
         code=fields["code"],
         headline=fields.get("headline", ""),
         body=fields.get("body", ""),
         date=fields.get("date"),
-        path=fields.get("path", ""),
+        path=_path(searcher, docnum),
     )
 
 

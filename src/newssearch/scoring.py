@@ -22,7 +22,6 @@ import heapq
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress
 from typing import Any
 
 from whoosh import columns
@@ -50,36 +49,20 @@ class Ranked:
 class Scores:
     """Evaluates word queries against one searcher (create one per search)."""
 
-    def __init__(self, searcher: Any, B: float, K1: float, allowed: set[int] | None = None) -> None:
-        """`allowed`: when given, only these stories are scored (a date limit, say),
-        which leaves the posting lists of common words mostly unscored."""
+    def __init__(self, searcher: Any, B: float, K1: float) -> None:
         self._searcher = searcher
         self._B = B
         self._K1 = K1
         self._norms: dict[str, list[float]] = {}
-        self._memo: dict[object, Scored | None] = {}
-        self._allowed = allowed
-        self._allowed_in: dict[int, set[int]] = {}
+        self._memo: dict[int, Scored | None] = {}
 
     def scores(self, q: Any) -> Scored | None:
         """Story number -> score for every story `q` matches; None for a query this
         cannot evaluate."""
-        # words by what they are: the tiers of a search repeat them as separate objects
-        key = (q.fieldname, q.text, q.boost) if isinstance(q, wq.Term) else id(q)
+        key = id(q)
         if key not in self._memo:
             self._memo[key] = self._evaluate(q)
         return self._memo[key]
-
-    def docs(self, q: Any) -> set[int] | None:
-        """The (allowed) stories `q` matches, from the posting lists scoring read; None
-        for a query this cannot evaluate. An OR is not scored, only its words."""
-        if type(q) is wq.Or and not q.minmatch and not q.scale:
-            parts = [self.docs(sub) for sub in q.subqueries]
-            if any(p is None for p in parts):
-                return None
-            return set().union(*[p for p in parts if p is not None])
-        found = self.scores(q)
-        return None if found is None else set(found)
 
     def _evaluate(self, q: Any) -> Scored | None:
         if isinstance(q, wq.Term):
@@ -132,10 +115,6 @@ class Scores:
             if not isinstance(inner, LeafMatcher):
                 return None
             ids, weights = inner.all_postings()
-            if self._allowed is not None:
-                keep = list(map(self._allowed_in_leaf(offset, reader).__contains__, ids))
-                ids = list(compress(ids, keep))
-                weights = list(compress(weights, keep))
             if scorable:
                 lengths = _lengths(reader, fieldname)
                 scores = [c * w / (w + norm[lengths[d]]) for d, w in zip(ids, weights, strict=True)]
@@ -148,16 +127,6 @@ class Scores:
                 for d in reader.deleted_docs_set:
                     found.pop(d + offset, None)
         return found
-
-    def _allowed_in_leaf(self, offset: int, reader: Any) -> set[int]:
-        """The allowed stories of the segment at `offset`, numbered within it."""
-        local = self._allowed_in.get(offset)
-        if local is None:
-            assert self._allowed is not None
-            end = offset + reader.doc_count_all()
-            local = {d - offset for d in self._allowed if offset <= d < end}
-            self._allowed_in[offset] = local
-        return local
 
     def _norm(self, fieldname: str) -> list[float]:
         """K1 x (1 - B + B x length / average length) for each one-byte length."""
@@ -179,12 +148,10 @@ def _boosted(found: Scored, q: Any) -> Scored:
 def _union(parts: list[Scored]) -> Scored:
     if len(parts) == 1:
         return parts[0]
-    total = dict(parts[0])
-    for part in parts[1:]:
-        common = total.keys() & part.keys()
-        both = {d: total[d] + part[d] for d in common}
-        total.update(part)
-        total.update(both)  # only stories in both are summed in Python
+    total: Scored = {}
+    for part in parts:
+        for d, s in part.items():
+            total[d] = total.get(d, 0.0) + s
     return total
 
 

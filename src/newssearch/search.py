@@ -205,24 +205,23 @@ def _ranked_fast(
 ) -> tuple[list[Any], int] | None:
     """What `_ranked` returns for a relevance search, from `scoring.Scores` (the same
     scores, many times faster); None when a tier is not a word query."""
-    scores = scoring.Scores(searcher, B=ranking.BM25_B, K1=ranking.BM25_K1, allowed=flt)
+    scores = scoring.Scores(searcher, B=ranking.BM25_B, K1=ranking.BM25_K1)
+    evaluated = [scores.scores(q) for q in tiers]
+    if any(found is None for found in evaluated):
+        return None
     hits: list[Any] = []
     seen: set[int] = set(exclude or ())
-    for q in tiers:
-        if len(hits) >= wanted:
-            break  # the later, broader tiers are only counted
-        found = scores.scores(q)
-        if found is None:
-            return None
-        if seen:
-            found = {d: v for d, v in found.items() if d not in seen}
-        page = scoring.top(found, wanted - len(hits), searcher)
-        hits.extend(page)
-        seen.update(h.docnum for h in page)
-    matches = scores.docs(tiers[-1])
-    if matches is None:
-        return None
-    return hits, len(matches - (exclude or set()))
+    for found in evaluated:
+        assert found is not None
+        if flt is not None or seen:
+            found = {d: v for d, v in found.items() if d not in seen and (flt is None or d in flt)}
+        if len(hits) < wanted:
+            page = scoring.top(found, wanted - len(hits), searcher)
+            hits.extend(page)
+            seen.update(h.docnum for h in page)
+        last = found
+    total = len(last) + sum(1 for h in hits if h.docnum not in last)
+    return hits, total
 
 
 def _page(

@@ -448,9 +448,16 @@ def run_timeline(searcher: Any, parsed: ParsedQuery, text: str, *, by: str) -> T
     return Timeline(text, by, len(docs), tuple(buckets), undated)
 
 
+_path_columns: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
 def _path(searcher: Any, docnum: int) -> str:
-    """A story's file path, from the path column (indexes before 0.1.0 also stored it)."""
-    value = searcher.reader().column_reader("path")[docnum]
+    """A story's file path, from the path column (indexes before 0.1.0 also stored it).
+    The column reader is kept per searcher: opening one reads every segment's offsets."""
+    column = _path_columns.get(searcher)
+    if column is None:
+        column = _path_columns[searcher] = searcher.reader().column_reader("path")
+    value = column[docnum]
     return value if isinstance(value, str) else ""
 
 

@@ -18,12 +18,14 @@ import struct
 import sys
 import zlib
 from array import array
+from collections.abc import Iterator
 from itertools import accumulate, pairwise
 from typing import Any
 
 from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.compat import dumps
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import length_to_byte
 
 from newssearch.pool import TermPool
@@ -285,6 +287,19 @@ class _FieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
                 self._postwriter.add_postings(postings, by_doc)
                 self.finish_term()
             self.finish_field()
+
+
+def term_matchers(searcher: Any, fieldname: str, text: str) -> Iterator[tuple[Any, int, Any]]:
+    """(segment reader, its first story number, matcher) for each segment holding the
+    word; the matcher is the codec's own, unwrapped from the filter Whoosh adds when a
+    segment has deletions (callers drop deleted stories themselves)."""
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        try:
+            matcher = reader.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        yield reader, offset, getattr(matcher, "child", matcher)
 
 
 def column_strings(reader: Any, fieldname: str) -> list[str]:

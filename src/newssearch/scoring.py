@@ -26,10 +26,9 @@ from typing import Any
 
 from whoosh import columns
 from whoosh import query as wq
-from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from newssearch.codec import LeafMatcher
+from newssearch.codec import LeafMatcher, term_matchers
 
 Scored = dict[int, float]
 
@@ -105,13 +104,7 @@ class Scores:
             c = searcher.idf(fieldname, text) * (self._K1 + 1) * boost
             norm = self._norm(fieldname)
         found: Scored = {}
-        for leaf, offset in searcher.leaf_searchers():
-            reader = leaf.reader()
-            try:
-                matcher = reader.postings(fieldname, text)
-            except TermNotFound:
-                continue
-            inner = getattr(matcher, "child", matcher)  # Whoosh's filter for deletions
+        for reader, offset, inner in term_matchers(searcher, fieldname, text):
             if not isinstance(inner, LeafMatcher):
                 return None
             ids, weights = inner.all_postings()

@@ -20,11 +20,10 @@ from typing import Any
 
 from whoosh import columns, sorting
 from whoosh import query as wq
-from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from newssearch import ranking, scoring, snippets
-from newssearch.codec import LeafMatcher
+from newssearch.codec import LeafMatcher, term_matchers
 from newssearch.errors import QueryError
 from newssearch.models import Hit, IndexStats, SearchResult, Story, Timeline, TimelineBucket
 from newssearch.newsindex import Sort
@@ -107,14 +106,7 @@ def _column_values(column: Any) -> Sequence[int]:
 
 def _term_docs(searcher: Any, fieldname: str, text: str) -> set[int]:
     docs: set[int] = set()
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        try:
-            matcher = reader.postings(fieldname, text)
-        except TermNotFound:
-            continue
-        # the codec's own matcher, under the filter Whoosh adds when there are deletions
-        inner = getattr(matcher, "child", matcher)
+    for reader, offset, inner in term_matchers(searcher, fieldname, text):
         ids = inner.all_id_list() if isinstance(inner, LeafMatcher) else list(inner.all_ids())
         found = set(map(offset.__add__, ids) if offset else ids)
         deleted = reader.deleted_docs_set if reader.has_deletions() else ()

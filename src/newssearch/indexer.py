@@ -24,7 +24,8 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from itertools import compress
+from typing import Any, NamedTuple, TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh import writing
@@ -215,10 +216,11 @@ def write_meta(path: str, meta: dict[str, Any]) -> None:
     os.replace(tmp, target)
 
 
-@dataclass
-class _Known:
-    sig: str
-    code: str
+class _Indexed(NamedTuple):
+    """What the index holds for each file path: its `sig` and its story code."""
+
+    sig: dict[str, str]
+    code: dict[str, str]
 
 
 @dataclass
@@ -328,16 +330,17 @@ def run_lock(path: str) -> _RunLock:
     return _RunLock(path)
 
 
-def _indexed(ix: Any) -> dict[str, _Known]:
-    """path -> what the index holds for it, read from columns (no stored documents)."""
-    found: dict[str, _Known] = {}
+def _indexed(ix: Any) -> _Indexed:
+    """What the index holds, read from its columns (no stored documents)."""
+    found = _Indexed({}, {})
     with ix.reader() as r:
         for leaf, _ in r.leaf_readers() if r.doc_count_all() else ():
-            columns = [column_strings(leaf, name) for name in ("path", "sig", "code")]
-            deleted = leaf.deleted_docs_set if leaf.has_deletions() else ()
-            for n, (p, s, c) in enumerate(zip(*columns, strict=True)):
-                if n not in deleted:
-                    found[p] = _Known(s, c)
+            paths, sigs, codes = (column_strings(leaf, name) for name in ("path", "sig", "code"))
+            if leaf.has_deletions():
+                live = [n not in leaf.deleted_docs_set for n in range(len(paths))]
+                paths, sigs, codes = (list(compress(c, live)) for c in (paths, sigs, codes))
+            found.sig.update(zip(paths, sigs, strict=True))
+            found.code.update(zip(paths, codes, strict=True))
     return found
 
 
@@ -399,52 +402,55 @@ def update_index(
             {"schema_version": SCHEMA_VERSION, "roots": meta_roots, "skipped": new_skipped},
         )
 
-    todo = sum(1 for p, f in live.items() if _needs_reading(f, known.get(p), skipped.get(p)))
+    changed = [f for p, f in live.items() if f.sig != known.sig.get(p)]
+    todo = sum(1 for f in changed if skipped.get(f.path, {}).get("sig") != f.sig)
     procs = workers() if jobs is None else max(1, jobs)
     batches = _Batches(
         ix,
         save_meta,
         max(1, batch_size),
         procs if todo >= PARALLEL_FROM else 1,
-        {k.code for k in known.values()},
+        set(known.code.values()),
     )
     claims: dict[str, str] = {}
 
     def drop(path: str) -> None:
         # By code: unless another file took the code over in this run, replacing the
         # old document already, the code is this file's.
-        code = known[path].code
+        code = known.code[path]
         if claims.get(code, path) == path:
             batches.delete_code(code)
 
     try:
-        for path in known:
-            if under(path) and path not in live:
+        outside = [p for p in known.code if not under(p)]
+        for path in [p for p in known.code if p not in live]:
+            if under(path):
                 drop(path)
                 tally.removed += 1 if path not in unusable else 0
 
         # Newest first; indexed files outside this run's roots take part with the
         # mtime recorded in their sig, so they keep codes they rightly hold.
         order: list[tuple[int, str]] = [(-f.mtime_ns, p) for p, f in live.items()]
-        order += [(-_mtime(k.sig), p) for p, k in known.items() if not under(p)]
+        order += [(-_mtime(known.sig[p]), p) for p in outside]
         order.sort()
         done = 0
         for _, path in order:
             f = live.get(path)
-            k = known.get(path)
             if f is None:  # indexed from another root
-                claims.setdefault(known[path].code, path)
+                claims.setdefault(known.code[path], path)
                 continue
             done += 1
             if progress is not None and done % 100 == 0:
                 progress(done, len(live))
-            sig = f"{f.mtime_ns}:{f.size}"
-            if k is not None and k.sig == sig:
-                if k.code in claims:
-                    tally.duplicates.append(DuplicateFile(path, k.code, claims[k.code]))
-                    new_skipped[path] = {"sig": sig, "code": k.code}
+            sig = f.sig
+            was_indexed = path in known.code
+            if was_indexed and known.sig[path] == sig:
+                code = known.code[path]
+                if code in claims:
+                    tally.duplicates.append(DuplicateFile(path, code, claims[code]))
+                    new_skipped[path] = {"sig": sig, "code": code}
                 else:
-                    claims[k.code] = path
+                    claims[code] = path
                     tally.unchanged += 1
                 continue
             cached = skipped.get(path)
@@ -464,7 +470,7 @@ def update_index(
             except stories.StoryRejected as e:
                 tally.rejected.append(RejectedFile(path, str(e)))
                 new_skipped[path] = {"sig": sig, "reason": str(e)}
-                if k is not None:
+                if was_indexed:
                     drop(path)
                 continue
             tally.warnings.extend(FileWarning(path, w) for w in parsed.warnings)
@@ -472,11 +478,11 @@ def update_index(
             if code in claims:
                 tally.duplicates.append(DuplicateFile(path, code, claims[code]))
                 new_skipped[path] = {"sig": sig, "code": code}
-                if k is not None:
+                if was_indexed:
                     drop(path)
                 continue
             claims[code] = path
-            if k is not None:
+            if was_indexed:
                 drop(path)
                 tally.updated += 1
             else:
@@ -506,13 +512,6 @@ def update_index(
         duplicates=tuple(tally.duplicates),
         warnings=tuple(tally.warnings),
         seconds=time.perf_counter() - started,
-    )
-
-
-def _needs_reading(f: stories.FoundFile, k: _Known | None, cached: dict[str, str] | None) -> bool:
-    sig = f"{f.mtime_ns}:{f.size}"
-    return not (
-        (k is not None and k.sig == sig) or (cached is not None and cached.get("sig") == sig)
     )
 
 

@@ -26,6 +26,8 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
+from typing import NamedTuple
 
 from newssearch.dates import MONTHS
 from newssearch.models import Story
@@ -58,14 +60,15 @@ class ParsedStory:
     warnings: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class FoundFile:
+class FoundFile(NamedTuple):
     """A file under an indexed root that matches the glob."""
 
     path: str
     rel: str
     mtime_ns: int
-    size: int
+    sig: str
+    """`mtime_ns:size`: what the index remembers to tell a changed file from an
+    unchanged one without reading it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,18 +216,22 @@ def read_story(path: str, rel: str) -> ParsedStory:
     return ParsedStory(parsed.story, (*warnings, *parsed.warnings))
 
 
-def matcher(glob: str) -> Callable[[str], bool]:
-    """A test of whether a root-relative path matches `--glob`: against the file name, or
-    against the whole relative path when the pattern holds a `/`."""
+def matcher(glob: str) -> Callable[[str, str], bool]:
+    """A test of whether a file matches `--glob`, given its name and its root-relative
+    path: the pattern is matched against the name, or against the whole relative path
+    when it holds a `/`."""
+    if re.fullmatch(r"\*[^*?\[\]/]*", glob):  # `*.txt`: a test of the name's ending
+        ending = glob[1:]
+        return lambda name, rel: name.endswith(ending)
     match = re.compile(fnmatch.translate(glob)).match
     if "/" in glob:
-        return lambda rel: match(rel.replace(os.sep, "/")) is not None
-    return lambda rel: match(os.path.basename(rel)) is not None
+        return lambda name, rel: match(rel.replace(os.sep, "/")) is not None
+    return lambda name, rel: match(name) is not None
 
 
 def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundFile | Unusable]:
-    """List the files under `root` (a directory or a single file) that match `glob`, in
-    path order.
+    """List the files under `root` (a directory or a single file) that match `glob`: a
+    directory's files in name order, then its subdirectories in name order.
 
     By default directory links are not followed, and a file link only when its target
     lies inside `root`. With `follow_links` both are followed wherever they lead; a
@@ -236,34 +243,54 @@ def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundF
         return
     real_root = os.path.realpath(root)
     wanted = matcher(glob)
-    errors: list[OSError] = []
     seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(
-        root, onerror=errors.append, followlinks=follow_links
-    ):
-        for e in errors:
-            yield Unusable(str(e.filename), f"cannot read directory: {e.strerror}", False)
-        errors.clear()
+    todo = [(root, "")]  # directories still to list, and their paths relative to root
+    while todo:
+        path, rel_dir = todo.pop()
         if follow_links:
-            st = os.stat(dirpath)
+            try:
+                st = os.stat(path)
+            except OSError as e:
+                yield Unusable(path, f"cannot read directory: {e.strerror}", False)
+                continue
             if (st.st_dev, st.st_ino) in seen:
-                dirnames.clear()
                 continue
             seen.add((st.st_dev, st.st_ino))
-        dirnames.sort()
-        rel_dir = os.path.relpath(dirpath, root)
-        for name in sorted(filenames):
-            rel = name if rel_dir == os.curdir else os.path.join(rel_dir, name)
-            if not wanted(rel):
+        try:
+            with os.scandir(path) as listing:
+                entries = sorted(listing, key=attrgetter("name"))
+        except OSError as e:
+            yield Unusable(path, f"cannot read directory: {e.strerror}", False)
+            continue
+        subdirs = []
+        for entry in entries:
+            name = entry.name
+            rel = rel_dir + name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if follow_links or not entry.is_symlink():
+                    subdirs.append((entry.path, rel + os.sep))
                 continue
-            yield _found(os.path.join(dirpath, name), rel, real_root, follow_links)
-    for e in errors:
-        yield Unusable(str(e.filename), f"cannot read directory: {e.strerror}", False)
+            if not wanted(name, rel):
+                continue
+            try:  # the usual case in one system call: a plain file, no link
+                plain = None if entry.is_symlink() else entry.stat(follow_symlinks=False)
+            except OSError:
+                plain = None
+            if plain is not None and stat.S_ISREG(plain.st_mode):
+                mtime = plain.st_mtime_ns
+                yield FoundFile(entry.path, rel, mtime, f"{mtime}:{plain.st_size}")
+            else:
+                yield _found(entry.path, rel, real_root, follow_links)
+        todo.extend(reversed(subdirs))
 
 
 def _found(path: str, rel: str, real_root: str, follow_links: bool) -> FoundFile | Unusable:
     try:
-        st = os.lstat(path)  # one system call for the usual case, a plain file
+        st = os.lstat(path)
         is_link = stat.S_ISLNK(st.st_mode)
         if is_link:
             st = os.stat(path)
@@ -279,4 +306,8 @@ def _found(path: str, rel: str, real_root: str, follow_links: bool) -> FoundFile
             )
     if not stat.S_ISREG(st.st_mode):
         return Unusable(path, "not a regular file")
-    return FoundFile(path, rel, st.st_mtime_ns, st.st_size)
+    return _file(path, rel, st)
+
+
+def _file(path: str, rel: str, st: os.stat_result) -> FoundFile:
+    return FoundFile(path, rel, st.st_mtime_ns, f"{st.st_mtime_ns}:{st.st_size}")

@@ -71,7 +71,17 @@ def all_postings(reader: Any, fieldnames: list[str]) -> list[object]:
             while m.is_active():
                 postings.append((m.id(), m.weight(), m.value()))
                 m.next()
-            found.append((fieldname, term, reader.doc_frequency(fieldname, term), postings))
+            info = reader.term_info(fieldname, term)
+            stats = [
+                info.weight(),
+                info.doc_frequency(),
+                info.min_length(),
+                info.max_length(),
+                info.max_weight(),
+                info.min_id(),
+                info.max_id(),
+            ]
+            found.append((fieldname, term, stats, postings))
     return found
 
 

@@ -22,10 +22,10 @@ from collections.abc import Iterator
 from itertools import accumulate, pairwise
 from typing import Any
 
-from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.compat import dumps
 from whoosh.reading import TermNotFound
+from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from newssearch.pool import TermPool
@@ -115,6 +115,47 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
                     self._minlength = min(known)
                     self._maxlength = max(known)
 
+    def write_term(self, postings: Any, lengths: list[int] | None) -> bytes:
+        """Write a term whose postings fit in one block and need no fitting to size
+        (`fits_one_block`), and return its term info's bytes: what `start_postings`,
+        `add_postings` and `finish_postings` write, in a fraction of the calls -- most
+        terms of a small segment have a posting or two."""
+        docs, weights, ends = postings.docs, postings.weights, postings.ends
+        known = [n for n in (lengths[d] for d in docs) if n] if lengths is not None else []
+        minlength = min(known) if known else None
+        maxlength = max(known) if known else 0
+        maxweight = max(0.0, max(weights))
+        if self._format.fixed_value_size() is None:
+            value_lengths = [b - a for a, b in zip([0, *ends], ends, strict=False)]
+            joined = bytes(postings.values)
+        else:  # fixed size 0: no values
+            value_lengths, joined = None, b""
+        postfile = self._postfile
+        start = postfile.tell()
+        postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+        block = self._block(docs, weights, maxweight, minlength, maxlength, value_lengths, joined)
+        postfile.write(pack_int(-len(block)))
+        postfile.write(block)
+        stats: bytes = _TERM_INFO.pack(
+            False,
+            sum(weights),
+            len(docs),
+            length_to_byte(minlength),
+            length_to_byte(maxlength),
+            maxweight,
+            docs[0],
+            docs[-1],
+        )
+        extent: bytes = pack_long(start) + pack_int(postfile.tell() - start)
+        return stats + extent
+
+    def fits_one_block(self, postings: Any) -> bool:
+        """Whether `write_term` can write these postings."""
+        return len(postings.docs) <= self._blocklimit and self._format.fixed_value_size() in (
+            None,
+            0,
+        )
+
     def _new_block(self) -> None:
         super()._new_block()
         self._joined = None
@@ -123,51 +164,75 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
         if not self._blockcount:
             self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        ids = self._ids
-        gaps = pack([ids[0], *(b - a for a, b in pairwise(ids))])
-        weights = self._packed_weights()
         values = self._values
         fixed = self._format.fixed_value_size()
+        value_lengths: list[int] | None
         if self._joined is not None:
-            lengths, joined = pack(self._joined[0]), self._joined[1]
+            value_lengths, joined = self._joined
         elif fixed is None:
-            lengths, joined = pack([len(v) for v in values]), b"".join(values)
+            value_lengths, joined = [len(v) for v in values], b"".join(values)
         else:
             # Whoosh's spelling postings carry another field's value: fit them to size
             sized = [v[:fixed].ljust(fixed, b"\0") for v in values]
-            sized += [bytes(fixed)] * (len(ids) - len(sized)) if fixed else []
-            lengths, joined = b"", b"".join(sized)
-        data = _HEADER.pack(len(gaps), len(weights), len(lengths)) + gaps + weights + lengths
-        data += joined
-        level = self._compression if len(data) >= COMPRESS_FROM else 0
-        if level:
-            data = zlib.compress(data, level)
-        info = dumps(
-            (
-                len(ids),
-                ids[-1],
-                self._maxweight,
-                level,
-                length_to_byte(self._minlength),
-                length_to_byte(self._maxlength),
-            ),
-            2,
+            sized += [bytes(fixed)] * (len(self._ids) - len(sized)) if fixed else []
+            value_lengths, joined = None, b"".join(sized)
+        block = self._block(
+            self._ids,
+            self._weights,
+            self._maxweight,
+            self._minlength,
+            self._maxlength,
+            value_lengths,
+            joined,
         )
-        size = len(info) + len(data)
-        self._postfile.write_int(-size if last else size)
-        self._postfile.write(info)
-        self._postfile.write(data)
+        self._postfile.write(pack_int(-len(block) if last else len(block)))
+        self._postfile.write(block)
         self._blockcount += 1
         self._new_block()
 
-    def _packed_weights(self) -> bytes:
-        weights = self._weights
-        if weights.count(1.0) == len(weights):
-            return b""
-        whole = [int(w) for w in weights]
-        if whole == list(weights) and min(whole) > 0 and max(whole) < 1 << 32:
-            return pack(whole)
-        return _FLOATS.encode() + bytes(weights.tobytes())
+    def _block(
+        self,
+        ids: Any,
+        weights: Any,
+        maxweight: float,
+        minlength: int | None,
+        maxlength: int,
+        value_lengths: list[int] | None,
+        joined: bytes,
+    ) -> bytes:
+        """A block as W3 lays it out (its info tuple pickled, then its data), with the
+        data in the compact form."""
+        gaps = pack([ids[0], *(b - a for a, b in pairwise(ids))])
+        packed_weights = _packed_weights(weights)
+        lengths = b"" if value_lengths is None else pack(value_lengths)
+        data = _HEADER.pack(len(gaps), len(packed_weights), len(lengths))
+        data += gaps + packed_weights + lengths + joined
+        level = self._compression if len(data) >= COMPRESS_FROM else 0
+        if level:
+            data = zlib.compress(data, level)
+        info = (
+            len(ids),
+            ids[-1],
+            maxweight,
+            level,
+            length_to_byte(minlength),
+            length_to_byte(maxlength),
+        )
+        pickled: bytes = dumps(info, 2)
+        return pickled + data
+
+
+def _packed_weights(weights: Any) -> bytes:
+    if weights.count(1.0) == len(weights):
+        return b""
+    whole = [int(w) for w in weights]
+    if whole == list(weights) and min(whole) > 0 and max(whole) < 1 << 32:
+        return pack(whole)
+    return _FLOATS.encode() + bytes(weights.tobytes())
+
+
+_TERM_INFO = whoosh3.W3TermInfo._struct
+"""W3's term statistics; an extent (offset, length) follows them."""
 
 
 class LeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
@@ -282,9 +347,14 @@ class _FieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
             if lengths and field.scorable:
                 length = lengths.doc_field_length
                 by_doc = [length(d, fieldname) for d in range(lengths.doc_count_all())]
+            postwriter, key = self._postwriter, pack_ushort(self._fieldid)
+            postwriter._format = field.format
             for tbytes, postings in terms:
+                if postwriter.fits_one_block(postings):
+                    self._tindex.add(key + tbytes, postwriter.write_term(postings, by_doc))
+                    continue
                 self.start_term(tbytes)
-                self._postwriter.add_postings(postings, by_doc)
+                postwriter.add_postings(postings, by_doc)
                 self.finish_term()
             self.finish_field()
 
@@ -304,13 +374,41 @@ def term_matchers(searcher: Any, fieldname: str, text: str) -> Iterator[tuple[An
 
 def column_strings(reader: Any, fieldname: str) -> list[str]:
     """Every document's value in a segment's text column (a field like `ID(sortable=True)`),
-    in one read of its data where Whoosh's reader fetches value by value."""
-    column = reader.column_reader(fieldname, translate=False)
-    if not isinstance(column, columns.VarBytesColumn.Reader):
-        return [v.decode() for v in column]
-    data = column._dbfile.get(column._basepos, sum(column._lengths))
-    ends = list(accumulate(column._lengths))
-    return [data[a:b].decode() for a, b in zip([0, *ends], ends, strict=False)]
+    in one read of its data where Whoosh's reader fetches value by value (and first
+    works out every value's offset, in Python)."""
+    colfile, base, length = reader._perdoc._get_column_file(fieldname)
+    lengths = _var_bytes_lengths(colfile, base, length, reader.doc_count_all())
+    if lengths is None:
+        return [v.decode() for v in reader.column_reader(fieldname, translate=False)]
+    data = colfile.get(base, sum(lengths))
+    ends = list(accumulate(lengths))
+    starts = [0, *ends]
+    if data.isascii():  # byte offsets are character offsets: decode once
+        text = data.decode("ascii")
+        return [text[a:b] for a, b in zip(starts, ends, strict=False)]
+    return [data[a:b].decode() for a, b in zip(starts, ends, strict=False)]
+
+
+def _var_bytes_lengths(colfile: Any, base: int, length: int, count: int) -> array[int] | None:
+    """The value lengths of a `columns.VarBytesColumn` (its layout: the values, an array
+    of lengths, perhaps an array of offsets, then the type codes, the last of them `X`
+    when offsets were written); None when the column does not end like one."""
+    if not count:
+        return array("B")
+    last = base + length - 1
+    code = chr(colfile.get_byte(last))
+    if code == "X":
+        offsets_code = chr(colfile.get_byte(last - 1))
+        code = chr(colfile.get_byte(last - 2))
+        if offsets_code not in "BHILQ":
+            return None
+        last -= 2 + count * array(offsets_code).itemsize
+    if code not in "BHILQ":
+        return None
+    size = array(code).itemsize * count
+    if last - size < base:
+        return None
+    return colfile.get_array(last - size, code, count)  # type: ignore[no-any-return]
 
 
 class NewsCodec(whoosh3.W3Codec):  # type: ignore[misc]

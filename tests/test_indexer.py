@@ -98,6 +98,55 @@ def test_two_live_files_with_one_code_keep_the_newest(
         assert story is not None and story.headline == "Older copy"
 
 
+def test_a_new_file_with_an_indexed_code_competes_by_date(
+    write_story: WriteStory, index_path: str
+) -> None:
+    kept = write_story("kept.txt", code="5", headline="Indexed first")
+    root = str(kept.parent)
+    index_stories(index_path, [root])
+    older = write_story("older.txt", code="5", headline="Older copy")
+    os.utime(older, ns=(0, kept.stat().st_mtime_ns - 10**9))
+    report = index_stories(index_path, [root])
+    assert (report.added, report.unchanged) == (0, 1)
+    assert [(Path(d.path).name, Path(d.kept).name) for d in report.duplicates] == [
+        ("older.txt", "kept.txt")
+    ]
+    newer = write_story("newer.txt", code="5", headline="Newer copy")
+    touch_later(newer, 20)
+    report = index_stories(index_path, [root])
+    assert (report.added, report.unchanged) == (1, 0)
+    assert sorted((Path(d.path).name, Path(d.kept).name) for d in report.duplicates) == [
+        ("kept.txt", "newer.txt"),
+        ("older.txt", "newer.txt"),
+    ]
+    assert balanced(report)
+    with NewsIndex.open(index_path) as ix:
+        assert ix.stats().stories == 1
+        story = ix.get("5")
+        assert story is not None and story.headline == "Newer copy"
+    again = index_stories(index_path, [root])
+    assert (again.unchanged, len(again.duplicates)) == (1, 2)
+
+
+def test_a_code_held_under_another_root_goes_to_the_newer_file(
+    write_story: WriteStory, index_path: str
+) -> None:
+    first = write_story("one/a.txt", code="8", headline="Under the first root")
+    index_stories(index_path, [str(first.parent)])
+    second = write_story("two/b.txt", code="8", headline="Under the second root")
+    os.utime(second, ns=(0, first.stat().st_mtime_ns - 10**9))
+    report = index_stories(index_path, [str(second.parent)])
+    assert [(Path(d.path).name, Path(d.kept).name) for d in report.duplicates] == [
+        ("b.txt", "a.txt")
+    ]
+    touch_later(second, 20)
+    report = index_stories(index_path, [str(second.parent)])
+    assert (report.added, report.duplicates) == (1, ())
+    with NewsIndex.open(index_path) as ix:
+        story = ix.get("8")
+        assert story is not None and story.headline == "Under the second root"
+
+
 def test_rejected_files_are_reported_and_the_rest_indexed(
     write_story: WriteStory, index_path: str
 ) -> None:

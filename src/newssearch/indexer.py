@@ -428,41 +428,40 @@ def update_index(
                 drop(path)
                 tally.removed += 1 if path not in unusable else 0
 
-        # Newest first; indexed files outside this run's roots take part with the
-        # mtime recorded in their sig, so they keep codes they rightly hold.
-        order: list[tuple[int, str]] = [(-f.mtime_ns, p) for p, f in live.items()]
-        order += [(-_mtime(known.sig[p]), p) for p in outside]
-        order.sort()
-        done = 0
-        for _, path in order:
+        # Newest first (ties by path), the first file to claim a story code keeps it.
+        # Files that hold their code already are not visited: unchanged ones, and
+        # indexed files outside this run's roots (ranked by the mtime in their sig).
+        # A file that is read asks `holder` whether one of them is ahead of it.
+        holding = [p for p, f in live.items() if f.sig == known.sig.get(p)] + outside
+        owner = dict(zip(map(known.code.__getitem__, holding), holding, strict=True))
+
+        def rank(path: str) -> tuple[int, str]:
             f = live.get(path)
-            if f is None:  # indexed from another root
-                claims.setdefault(known.code[path], path)
-                continue
+            return -(f.mtime_ns if f is not None else _mtime(known.sig[path])), path
+
+        def holder(code: str, path: str) -> str | None:
+            kept = claims.get(code)
+            if kept is None and code in owner and rank(owner[code]) < rank(path):
+                kept = owner[code]
+            return kept
+
+        done = len(holding) - len(outside)
+        for path in sorted((f.path for f in changed), key=rank):
+            f = live[path]
             done += 1
             if progress is not None and done % 100 == 0:
                 progress(done, len(live))
             sig = f.sig
             was_indexed = path in known.code
-            if was_indexed and known.sig[path] == sig:
-                code = known.code[path]
-                if code in claims:
-                    tally.duplicates.append(DuplicateFile(path, code, claims[code]))
-                    new_skipped[path] = {"sig": sig, "code": code}
-                else:
-                    claims[code] = path
-                    tally.unchanged += 1
-                continue
             cached = skipped.get(path)
             if cached is not None and cached.get("sig") == sig:
                 if "reason" in cached:
                     tally.rejected.append(RejectedFile(path, cached["reason"]))
                     new_skipped[path] = cached
                     continue
-                if cached.get("code") in claims:
-                    tally.duplicates.append(
-                        DuplicateFile(path, cached["code"], claims[cached["code"]])
-                    )
+                kept = holder(cached["code"], path)
+                if kept is not None:
+                    tally.duplicates.append(DuplicateFile(path, cached["code"], kept))
                     new_skipped[path] = cached
                     continue
             try:
@@ -475,8 +474,9 @@ def update_index(
                 continue
             tally.warnings.extend(FileWarning(path, w) for w in parsed.warnings)
             code = parsed.story.code
-            if code in claims:
-                tally.duplicates.append(DuplicateFile(path, code, claims[code]))
+            kept = holder(code, path)
+            if kept is not None:
+                tally.duplicates.append(DuplicateFile(path, code, kept))
                 new_skipped[path] = {"sig": sig, "code": code}
                 if was_indexed:
                     drop(path)
@@ -488,6 +488,15 @@ def update_index(
             else:
                 tally.added += 1
             batches.add(parsed.story, sig)
+        unchanged = len(holding) - len(outside)
+        for code, path in claims.items():
+            earlier = owner.get(code)
+            if earlier is not None and earlier != path and earlier in live:
+                # a newer file took over the code of an unchanged one
+                tally.duplicates.append(DuplicateFile(earlier, code, path))
+                new_skipped[earlier] = {"sig": live[earlier].sig, "code": code}
+                unchanged -= 1
+        tally.unchanged = unchanged
         batches.commit()
         tidy(ix)
     except (OSError, WorkerFailed) as e:

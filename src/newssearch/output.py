@@ -2,7 +2,8 @@
 
 Renderers are pure: they take a result and a stream and know nothing of typer. Tables use
 colour and bold only when the stream is a terminal and `NO_COLOR` is unset; machine formats
-never do.
+never do. rich is imported only when something is drawn with it, so `--help` and the machine
+formats do not pay for it.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import os
 from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TextIO
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TextIO
 
 from newssearch.models import Hit, IndexReport, IndexStats, SearchResult, Story, Timeline
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class Format(StrEnum):
@@ -47,6 +47,8 @@ class TableFormat(StrEnum):
 
 def console(stream: TextIO) -> Console:
     """A rich console on `stream` that styles only a terminal and honours NO_COLOR."""
+    from rich.console import Console
+
     return Console(
         file=stream,
         highlight=False,
@@ -98,6 +100,9 @@ def render_search(result: SearchResult, fmt: Format, stream: TextIO) -> None:
 
 
 def _search_table(result: SearchResult, stream: TextIO) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     out = console(stream)
     if result.hits:
         table = Table(show_lines=True, expand=out.is_terminal)
@@ -133,6 +138,8 @@ def render_story(story: Story, fmt: TextFormat, stream: TextIO) -> None:
         doc["date"] = _iso(story.date)
         stream.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
         return
+    from rich.text import Text
+
     out = console(stream)
     date = f"{story.date:%A %d %B %Y - %H:%M}" if story.date else "(no date)"
     out.print(Text(story.headline, style="bold"))
@@ -156,6 +163,8 @@ def render_stats(stats: IndexStats, fmt: TableFormat, stream: TextIO) -> None:
         }
         stream.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
         return
+    from rich.table import Table
+
     out = console(stream)
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
@@ -217,6 +226,9 @@ def render_timeline(timeline: Timeline, fmt: TableFormat, stream: TextIO) -> Non
         }
         stream.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
         return
+    from rich.table import Table
+    from rich.text import Text
+
     out = console(stream)
     label = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[timeline.by]
     peak = max((b.count for b in timeline.buckets), default=0)

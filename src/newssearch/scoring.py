@@ -3,17 +3,24 @@
 Whoosh ranks by stepping a tree of matchers through every candidate story in Python
 (`id`, `next`, `skip_to`, `score` on each node): most of a search's time. For queries
 built only of words (`Term`) joined by OR and AND, with NOT clauses, `Scores` computes
-the same numbers in bulk instead: each word's posting list is read a block at a time
-(`codec.LeafMatcher.all_postings`) and scored in one loop, and the clauses are combined
-with dictionaries. The formula is Whoosh's BM25F as `ranking.weighting()` configures it:
+the same numbers in bulk instead, in two steps:
+
+1. `docs`: the stories a query matches, by set algebra over each word's posting lists,
+   read a block at a time (`codec.LeafMatcher.all_postings`) into story -> weight maps;
+2. `scores`: the scores of just the stories asked about -- a search asks about the
+   stories of its first tier not shut out by date limits, and about a broader tier only
+   when the first runs short, so a common word costs a set operation, not a score per
+   posting.
+
+The formula is Whoosh's BM25F as `ranking.weighting()` configures it:
 
     idf x tf x (K1 + 1) / (tf + K1 x (1 - B + B x length / average length))
 
 with Whoosh's idf (1 + log(stories / (df + 1))), its one-byte field lengths, term boosts,
 and compound boosts (Whoosh applies them to clauses of two or more parts); fields that
 are not scorable score their weight. Scores agree with Whoosh's to rounding (tested); ties
-go to the lower story number, as in Whoosh. Anything else (phrases, ranges, `*`) returns
-None and is left to Whoosh.
+go to the lower story number, as in Whoosh. Anything else (phrases, ranges, `*`) makes
+`docs` return None and is left to Whoosh.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,14 +43,11 @@ Scored = dict[int, float]
 
 @dataclass
 class Ranked:
-    """One hit: what `search` reads of Whoosh's `Hit` (number, score, stored fields)."""
+    """One hit: what `search` reads of Whoosh's `Hit` (its number, score and searcher)."""
 
     docnum: int
     score: float
     searcher: Any
-
-    def fields(self) -> dict[str, Any]:
-        return dict(self.searcher.stored_fields(self.docnum))
 
 
 class Scores:
@@ -53,72 +58,113 @@ class Scores:
         self._B = B
         self._K1 = K1
         self._norms: dict[str, list[float]] = {}
-        self._memo: dict[int, Scored | None] = {}
+        self._lengths: dict[str, Sequence[int]] = {}
+        self._weights: dict[tuple[str, str], dict[int, float] | None] = {}
+        self._docs: dict[int, AbstractSet[int] | None] = {}
 
-    def scores(self, q: Any) -> Scored | None:
-        """Story number -> score for every story `q` matches; None for a query this
-        cannot evaluate."""
+    def docs(self, q: Any) -> AbstractSet[int] | None:
+        """The stories `q` matches (do not change the set); None for a query this cannot
+        evaluate."""
         key = id(q)
-        if key not in self._memo:
-            self._memo[key] = self._evaluate(q)
-        return self._memo[key]
+        if key not in self._docs:
+            self._docs[key] = self._match(q)
+        return self._docs[key]
 
-    def _evaluate(self, q: Any) -> Scored | None:
+    def _match(self, q: Any) -> AbstractSet[int] | None:
         if isinstance(q, wq.Term):
-            return self._term(q.fieldname, q.text, q.boost)
+            weights = self._term_weights(q.fieldname, q.text)
+            return None if weights is None else weights.keys()
         if type(q) is wq.Or and not q.minmatch and not q.scale:
-            parts = [self.scores(sub) for sub in q.subqueries]
-            if any(p is None for p in parts):
-                return None
-            return _boosted(_union([p for p in parts if p is not None]), q)
+            parts = self._all_docs(q.subqueries)
+            return None if parts is None else set().union(*parts)
         if type(q) is wq.And:
-            nots = [s for s in q.subqueries if isinstance(s, wq.Not)]
-            parts = [self.scores(s) for s in q.subqueries if not isinstance(s, wq.Not)]
-            if not parts or any(p is None for p in parts):
+            parts = self._all_docs([s for s in q.subqueries if not isinstance(s, wq.Not)])
+            if not parts:
                 return None
-            found = _intersection([p for p in parts if p is not None])
-            if nots:  # in Whoosh each NOT clause adds its boost to the stories it lets by
-                bonus = sum(n.boost for n in nots)
-                found = {d: v + bonus for d, v in found.items()}
-            return self._without(_boosted(found, q), [n.query for n in nots])
+            parts.sort(key=len)
+            found = set(parts[0]).intersection(*parts[1:])
+            for n in q.subqueries:
+                if isinstance(n, wq.Not):
+                    found -= self._any_docs(n.query)
+            return found
         if type(q) is wq.AndNot:
-            kept = self.scores(q.a)
-            return None if kept is None else self._without(dict(kept), [q.b])
+            kept = self.docs(q.a)
+            return None if kept is None else kept - self._any_docs(q.b)
         return None
 
-    def _without(self, found: Scored, negative: list[Any]) -> Scored:
-        from newssearch.search import query_docs
-
-        for q in negative:
-            for docnum in query_docs(self._searcher, q) & found.keys():
-                del found[docnum]
+    def _all_docs(self, queries: list[Any]) -> list[AbstractSet[int]] | None:
+        found = []
+        for q in queries:
+            docs = self.docs(q)
+            if docs is None:
+                return None
+            found.append(docs)
         return found
 
-    def _term(self, fieldname: str, text: str, boost: float) -> Scored | None:
-        searcher = self._searcher
-        field = searcher.schema[fieldname]
-        scorable = field.scorable
-        if not searcher.doc_frequency(fieldname, text):
-            return {}  # also spares Whoosh's idf a log(0) on an index with no stories
-        if scorable:
-            c = searcher.idf(fieldname, text) * (self._K1 + 1) * boost
-            norm = self._norm(fieldname)
-        found: Scored = {}
-        for reader, offset, inner in term_matchers(searcher, fieldname, text):
+    def _any_docs(self, q: Any) -> AbstractSet[int]:
+        """What a left-out clause matches, through Whoosh when `docs` cannot tell."""
+        found = self.docs(q)
+        return set(self._searcher.docs_for_query(q)) if found is None else found
+
+    def scores(self, q: Any, among: AbstractSet[int]) -> Scored:
+        """Story number -> score for each story of `among` that `q` matches. Only for a
+        query whose `docs` is not None."""
+        if isinstance(q, wq.Term):
+            return self._term_scores(q.fieldname, q.text, q.boost, among)
+        if type(q) is wq.Or:
+            return _boosted(_union([self.scores(sub, among) for sub in q.subqueries]), q)
+        matched = self.docs(q)
+        assert matched is not None
+        among = _common(among, matched)
+        if type(q) is wq.And:
+            parts = [self.scores(s, among) for s in q.subqueries if not isinstance(s, wq.Not)]
+            # in Whoosh each NOT clause adds its boost to the stories it lets by
+            bonus = sum(s.boost for s in q.subqueries if isinstance(s, wq.Not))
+            return _boosted({d: sum(p[d] for p in parts) + bonus for d in among}, q)
+        return self.scores(q.a, among)  # AndNot
+
+    def _term_weights(self, fieldname: str, text: str) -> dict[int, float] | None:
+        """Story number -> the word's weight in the field, for every live story holding
+        it; None when a segment's matcher is not the codec's."""
+        key = (fieldname, text)
+        if key in self._weights:
+            return self._weights[key]
+        found: dict[int, float] = {}
+        for reader, offset, inner in term_matchers(self._searcher, fieldname, text):
             if not isinstance(inner, LeafMatcher):
+                self._weights[key] = None
                 return None
             ids, weights = inner.all_postings()
-            if scorable:
-                lengths = _lengths(reader, fieldname)
-                scores = [c * w / (w + norm[lengths[d]]) for d, w in zip(ids, weights, strict=True)]
-            else:
-                scores = [w * boost for w in weights]
-            if offset:
-                ids = [d + offset for d in ids]
-            found.update(zip(ids, scores, strict=True))
+            found.update(zip(map(offset.__add__, ids) if offset else ids, weights, strict=True))
             if reader.has_deletions():
                 for d in reader.deleted_docs_set:
                     found.pop(d + offset, None)
+        self._weights[key] = found
+        return found
+
+    def _term_scores(
+        self, fieldname: str, text: str, boost: float, among: AbstractSet[int]
+    ) -> Scored:
+        weights = self._term_weights(fieldname, text)
+        assert weights is not None
+        if not weights:
+            return {}  # also spares Whoosh's idf a log(0) on an index with no stories
+        docs = _common(among, weights.keys())
+        if not self._searcher.schema[fieldname].scorable:
+            return {d: weights[d] * boost for d in docs}
+        c = self._searcher.idf(fieldname, text) * (self._K1 + 1) * boost
+        norm = self._norm(fieldname)
+        lengths = self._field_lengths(fieldname)
+        return {d: c * (w := weights[d]) / (w + norm[lengths[d]]) for d in docs}
+
+    def _field_lengths(self, fieldname: str) -> Sequence[int]:
+        """Every story's one-byte length in the field, by story number."""
+        found = self._lengths.get(fieldname)
+        if found is None:
+            packed = array("B")
+            for leaf, _ in self._searcher.leaf_searchers():
+                packed += _lengths(leaf.reader(), fieldname)
+            found = self._lengths[fieldname] = packed
         return found
 
     def _norm(self, fieldname: str) -> list[float]:
@@ -130,6 +176,17 @@ class Scores:
             norm = [K1 * ((1 - B) + B * byte_to_length(b) / average) for b in range(256)]
             self._norms[fieldname] = norm
         return norm
+
+
+def _common(a: AbstractSet[int], b: AbstractSet[int]) -> AbstractSet[int]:
+    """The stories in both, looking the smaller set's members up in the larger."""
+    if a is b:
+        return a
+    if isinstance(a, set) and isinstance(b, set):
+        return a & b
+    if len(a) > len(b):
+        a, b = b, a
+    return {d for d in a if d in b}
 
 
 def _boosted(found: Scored, q: Any) -> Scored:
@@ -148,19 +205,13 @@ def _union(parts: list[Scored]) -> Scored:
     return total
 
 
-def _intersection(parts: list[Scored]) -> Scored:
-    ordered = sorted(parts, key=len)
-    common = set(ordered[0]).intersection(*ordered[1:])
-    return {d: sum(p[d] for p in parts) for d in common}
-
-
 def top(found: Scored, wanted: int, searcher: Any) -> list[Ranked]:
     """The `wanted` best, by score and then story number, as Whoosh orders them."""
     best = heapq.nsmallest(wanted, found.items(), key=lambda item: (-item[1], item[0]))
     return [Ranked(d, s, searcher) for d, s in best]
 
 
-def _lengths(reader: Any, fieldname: str) -> Sequence[int]:
+def _lengths(reader: Any, fieldname: str) -> array[int]:
     """The one-byte field lengths of a segment's stories, read in one piece (Whoosh's
     column reader unpacks them one at a time)."""
     column = reader._perdoc._cached_reader(f"_{fieldname}_len", _LENGTHS)

@@ -23,7 +23,7 @@ from whoosh import query as wq
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from newssearch import ranking, scoring, snippets
-from newssearch.codec import LeafMatcher, term_matchers
+from newssearch.codec import column_value, stored_fields
 from newssearch.errors import QueryError
 from newssearch.models import Hit, IndexStats, SearchResult, Story, Timeline, TimelineBucket
 from newssearch.newsindex import Sort
@@ -104,36 +104,17 @@ def _column_values(column: Any) -> Sequence[int]:
     return [*packed, *[column._default] * (column._doccount - column._count)]
 
 
-def _term_docs(searcher: Any, fieldname: str, text: str) -> set[int]:
-    docs: set[int] = set()
-    for reader, offset, inner in term_matchers(searcher, fieldname, text):
-        ids = inner.all_id_list() if isinstance(inner, LeafMatcher) else list(inner.all_ids())
-        found = set(map(offset.__add__, ids) if offset else ids)
-        deleted = reader.deleted_docs_set if reader.has_deletions() else ()
-        found.difference_update(offset + d for d in deleted)
-        docs |= found
-    return docs
-
-
-def _fast_docs(searcher: Any, q: Any) -> set[int] | None:
-    if isinstance(q, wq.Term):
-        return _term_docs(searcher, q.fieldname, q.text)
-    plain_or = type(q) is wq.Or and not q.minmatch
-    if plain_or or type(q) is wq.And:
-        parts = [_fast_docs(searcher, sub) for sub in q.subqueries]
-        if not parts or any(p is None for p in parts):
-            return None
-        sets = [p for p in parts if p is not None]
-        return set().union(*sets) if plain_or else set.intersection(*sets)
-    return None
-
-
 def query_docs(searcher: Any, q: Any) -> set[int]:
     """The numbers of the stories `q` matches. Words joined by AND and OR are counted from
-    their posting lists a block at a time, many times faster than Whoosh's matchers,
-    which step through every match in Python; other queries go through Whoosh."""
-    docs = _fast_docs(searcher, q)
-    return set(searcher.docs_for_query(q)) if docs is None else docs
+    their posting lists a block at a time (`scoring.Scores.docs`), many times faster than
+    Whoosh's matchers, which step through every match in Python; other queries go through
+    Whoosh."""
+    docs = _scores(searcher).docs(q)
+    return set(searcher.docs_for_query(q)) if docs is None else set(docs)
+
+
+def _scores(searcher: Any) -> scoring.Scores:
+    return scoring.Scores(searcher, B=ranking.BM25_B, K1=ranking.BM25_K1)
 
 
 def _ranked(
@@ -196,24 +177,27 @@ def _ranked_fast(
     searcher: Any, tiers: list[Any], *, flt: set[int] | None, exclude: set[int] | None, wanted: int
 ) -> tuple[list[Any], int] | None:
     """What `_ranked` returns for a relevance search, from `scoring.Scores` (the same
-    scores, many times faster); None when a tier is not a word query."""
-    scores = scoring.Scores(searcher, B=ranking.BM25_B, K1=ranking.BM25_K1)
-    evaluated = [scores.scores(q) for q in tiers]
-    if any(found is None for found in evaluated):
-        return None
+    scores, many times faster); None when a tier is not a word query. Only the stories a
+    tier is asked for are scored: those of the first tier, then of the next while hits
+    are short."""
+    scores = _scores(searcher)
+    matched = [scores.docs(q) for q in tiers]
     hits: list[Any] = []
     seen: set[int] = set(exclude or ())
-    for found in evaluated:
-        assert found is not None
-        if flt is not None or seen:
-            found = {d: v for d, v in found.items() if d not in seen and (flt is None or d in flt)}
-        if len(hits) < wanted:
-            page = scoring.top(found, wanted - len(hits), searcher)
-            hits.extend(page)
-            seen.update(h.docnum for h in page)
-        last = found
-    total = len(last) + sum(1 for h in hits if h.docnum not in last)
-    return hits, total
+    for q, docs in zip(tiers, matched, strict=True):
+        if docs is None:
+            return None
+        if len(hits) >= wanted:
+            continue
+        among = set(docs) if flt is None else flt.intersection(docs)
+        page = scoring.top(scores.scores(q, among - seen), wanted - len(hits), searcher)
+        hits.extend(page)
+        seen.update(h.docnum for h in page)
+    last = matched[-1]
+    assert last is not None
+    total = set(last) if flt is None else flt.intersection(last)
+    total -= exclude or set()
+    return hits, len(total) + sum(1 for h in hits if h.docnum not in total)
 
 
 def _page(
@@ -236,7 +220,7 @@ def _page(
 def _by_recency(hits: list[Any]) -> list[Any]:
     """Re-rank by score x 2^(-age / half-life), the age counted back from the newest hit;
     a story without a date counts as a year older than the oldest."""
-    dates = {h.docnum: h.fields().get("date") for h in hits}
+    dates = {h.docnum: stored_fields(h.searcher, h.docnum).get("date") for h in hits}
     known = [d for d in dates.values() if d is not None]
     if not known:
         return hits
@@ -343,7 +327,7 @@ SIMILAR_TERMS = 25
 def key_terms(searcher: Any, docnum: int) -> list[tuple[str, float]]:
     """A story's most telling words: (1 + log tf) x idf over its stemmed headline (counted
     `HEADLINE_BOOST` times) and body, numbers left out."""
-    stored = searcher.stored_fields(docnum)
+    stored = stored_fields(searcher, docnum)
     analyzer = searcher.schema["body"].analyzer
     tf: dict[str, float] = {}
     for field, weight in (("headline", ranking.HEADLINE_BOOST), ("body", 1.0)):
@@ -440,21 +424,13 @@ def run_timeline(searcher: Any, parsed: ParsedQuery, text: str, *, by: str) -> T
     return Timeline(text, by, len(docs), tuple(buckets), undated)
 
 
-_path_columns: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-
-
 def _path(searcher: Any, docnum: int) -> str:
-    """A story's file path, from the path column (indexes before 0.1.0 also stored it).
-    The column reader is kept per searcher: opening one reads every segment's offsets."""
-    column = _path_columns.get(searcher)
-    if column is None:
-        column = _path_columns[searcher] = searcher.reader().column_reader("path")
-    value = column[docnum]
-    return value if isinstance(value, str) else ""
+    """A story's file path, from the path column."""
+    return column_value(searcher, "path", docnum).decode()
 
 
 def _hit(h: Any, rank: int, words: set[str]) -> Hit:
-    fields = h.fields()
+    fields = stored_fields(h.searcher, h.docnum)
     snippet, spans = snippets.snippet(fields.get("body", ""), words)
     return Hit(
         rank=rank,
@@ -473,7 +449,7 @@ def get_story(searcher: Any, code: str) -> Story | None:
     docnum = searcher.document_number(code=code)
     if docnum is None:
         return None
-    fields = searcher.stored_fields(docnum)
+    fields = stored_fields(searcher, docnum)
     return Story(
         code=fields["code"],
         headline=fields.get("headline", ""),

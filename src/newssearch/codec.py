@@ -21,7 +21,7 @@ import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import accumulate, pairwise
 from typing import Any
 
@@ -288,20 +288,29 @@ class LeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
             self._read_data()
         self._weights = _weights(self._data[1], self._blocklength)
 
-    def all_postings(self) -> tuple[list[int], list[float]]:
+    def all_postings(
+        self, wanted: Callable[[int, int], bool] | None = None
+    ) -> tuple[list[int], list[float]]:
         """Every document number and weight of the term, read in one pass over its blocks
         (Whoosh's matcher steps through them one posting at a time). Only the document
-        numbers and weights of each block are inflated, not the values after them."""
+        numbers and weights of each block are inflated, not the values after them.
+        `wanted(first, last)` may leave out blocks: those whose document numbers lie
+        between first and last (inclusive) are read only when it returns True."""
         base = self._baseoffset
         length = self._length[0] if isinstance(self._length, tuple) else self._length
         data = self._postfile.get(base, self._startoffset + length - base)
         ids: list[int] = []
         weights: list[float] = []
         at = 0
+        first = 0
         while at < len(data):
-            size, (count, _, _, level, _, _), start = _block_info(data, at)
+            size, (count, last, _, level, _, _), start = _block_info(data, at)
             block = data[start : at + _BLOCK_SIZE.size + abs(size)]
             at += _BLOCK_SIZE.size + abs(size)
+            skip = wanted is not None and not wanted(first, last)
+            first = last + 1
+            if skip:
+                continue
             if level:
                 inflate = zlib.decompressobj()
                 head = inflate.decompress(block, _HEADER.size)

@@ -25,9 +25,10 @@ go to the lower story number, as in Whoosh. Anything else (phrases, ranges, `*`)
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
@@ -53,8 +54,13 @@ class Ranked:
 class Scores:
     """Evaluates word queries against one searcher (create one per search)."""
 
-    def __init__(self, searcher: Any, B: float, K1: float) -> None:
+    def __init__(
+        self, searcher: Any, B: float, K1: float, within: AbstractSet[int] | None = None
+    ) -> None:
+        """`within`: the stories the caller will keep (date limits); `docs` may then
+        leave out others, and posting blocks holding none of them are not read."""
         self._searcher = searcher
+        self._within = sorted(within) if within is not None else None
         self._B = B
         self._K1 = K1
         self._norms: dict[str, list[float]] = {}
@@ -134,13 +140,25 @@ class Scores:
             if not isinstance(inner, LeafMatcher):
                 self._weights[key] = None
                 return None
-            ids, weights = inner.all_postings()
+            ids, weights = inner.all_postings(self._wanted(offset))
             found.update(zip(map(offset.__add__, ids) if offset else ids, weights, strict=True))
             if reader.has_deletions():
                 for d in reader.deleted_docs_set:
                     found.pop(d + offset, None)
         self._weights[key] = found
         return found
+
+    def _wanted(self, offset: int) -> Callable[[int, int], bool] | None:
+        """Whether a block of a segment starting at `offset` holds a story `within`."""
+        within = self._within
+        if within is None:
+            return None
+
+        def wanted(first: int, last: int) -> bool:
+            i = bisect.bisect_left(within, first + offset)
+            return i < len(within) and within[i] <= last + offset
+
+        return wanted
 
     def _term_scores(
         self, fieldname: str, text: str, boost: float, among: AbstractSet[int]

@@ -180,7 +180,7 @@ def _ranked_fast(
     scores, many times faster); None when a tier is not a word query. Only the stories a
     tier is asked for are scored: those of the first tier, then of the next while hits
     are short."""
-    scores = _scores(searcher)
+    scores = scoring.Scores(searcher, B=ranking.BM25_B, K1=ranking.BM25_K1, within=flt)
     matched = [scores.docs(q) for q in tiers]
     hits: list[Any] = []
     seen: set[int] = set(exclude or ())

@@ -165,6 +165,9 @@ RANKING_QUERIES = [
     "cocoa~1",
     "quarterly net profit",
     "trade deficit surplus imports exports",
+    '"oil prices"',
+    '"bank of japan" rates',
+    '"interest rates" OR "money supply"',
 ]
 
 

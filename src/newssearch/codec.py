@@ -296,21 +296,9 @@ class LeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
         numbers and weights of each block are inflated, not the values after them.
         `wanted(first, last)` may leave out blocks: those whose document numbers lie
         between first and last (inclusive) are read only when it returns True."""
-        base = self._baseoffset
-        length = self._length[0] if isinstance(self._length, tuple) else self._length
-        data = self._postfile.get(base, self._startoffset + length - base)
         ids: list[int] = []
         weights: list[float] = []
-        at = 0
-        first = 0
-        while at < len(data):
-            size, (count, last, _, level, _, _), start = _block_info(data, at)
-            block = data[start : at + _BLOCK_SIZE.size + abs(size)]
-            at += _BLOCK_SIZE.size + abs(size)
-            skip = wanted is not None and not wanted(first, last)
-            first = last + 1
-            if skip:
-                continue
+        for count, level, block in self._blocks(wanted):
             if level:
                 inflate = zlib.decompressobj()
                 head = inflate.decompress(block, _HEADER.size)
@@ -321,6 +309,41 @@ class LeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
             ids.extend(accumulate(unpack(block[_HEADER.size : gaps_end])))
             weights.extend(_weights(block[gaps_end : gaps_end + n_weights], count))
         return ids, weights
+
+    def all_values(
+        self, wanted: Callable[[int, int], bool] | None = None
+    ) -> tuple[list[int], list[bytes]]:
+        """Every document number and value (variable-sized ones, such as positions) of
+        the blocks `wanted` lets by, as `all_postings` reads them."""
+        ids: list[int] = []
+        values: list[bytes] = []
+        for _, level, block in self._blocks(wanted):
+            if level:
+                block = zlib.decompress(block)
+            n_gaps, n_weights, n_lengths = _HEADER.unpack_from(block)
+            at = _HEADER.size
+            ids.extend(accumulate(unpack(block[at : at + n_gaps])))
+            at += n_gaps + n_weights
+            ends = list(accumulate(unpack(block[at : at + n_lengths])))
+            joined = block[at + n_lengths :]
+            values.extend(joined[a:b] for a, b in zip([0, *ends], ends, strict=False))
+        return ids, values
+
+    def _blocks(
+        self, wanted: Callable[[int, int], bool] | None
+    ) -> Iterator[tuple[int, int, bytes]]:
+        """(postings, compression level, data) of each block `wanted` lets by."""
+        base = self._baseoffset
+        length = self._length[0] if isinstance(self._length, tuple) else self._length
+        data = self._postfile.get(base, self._startoffset + length - base)
+        at = 0
+        first = 0
+        while at < len(data):
+            size, (count, last, _, level, _, _), start = _block_info(data, at)
+            end = at + _BLOCK_SIZE.size + abs(size)
+            if wanted is None or wanted(first, last):
+                yield count, level, data[start:end]
+            at, first = end, last + 1
 
     def _read_values(self) -> None:
         if self._data is None:

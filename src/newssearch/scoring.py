@@ -38,6 +38,7 @@ from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
 from newssearch.codec import LeafMatcher, term_matchers
+from newssearch.postings import decode_positions
 
 Scored = dict[int, float]
 
@@ -66,15 +67,15 @@ class Scores:
         self._norms: dict[str, list[float]] = {}
         self._lengths: dict[str, Sequence[int]] = {}
         self._weights: dict[tuple[str, str], dict[int, float] | None] = {}
-        self._docs: dict[int, AbstractSet[int] | None] = {}
+        self._docs: dict[int, tuple[Any, AbstractSet[int] | None]] = {}
 
     def docs(self, q: Any) -> AbstractSet[int] | None:
         """The stories `q` matches (do not change the set); None for a query this cannot
         evaluate."""
         key = id(q)
-        if key not in self._docs:
-            self._docs[key] = self._match(q)
-        return self._docs[key]
+        if key not in self._docs:  # the query is kept with its answer: ids are not reused
+            self._docs[key] = (q, self._match(q))
+        return self._docs[key][1]
 
     def _match(self, q: Any) -> AbstractSet[int] | None:
         if isinstance(q, wq.Term):
@@ -96,7 +97,53 @@ class Scores:
         if type(q) is wq.AndNot:
             kept = self.docs(q.a)
             return None if kept is None else kept - self._any_docs(q.b)
+        if type(q) is wq.Phrase:
+            return self._phrase_docs(q)
         return None
+
+    def _phrase_docs(self, q: Any) -> AbstractSet[int] | None:
+        """The stories holding the phrase's words at consecutive positions: Whoosh's
+        `Phrase` with its default slop of 1. The words' posting lists give the stories
+        holding all of them; only those stories' positions are read."""
+        schema = self._searcher.schema
+        if q.fieldname not in schema:
+            return None
+        field = schema[q.fieldname]
+        if (
+            q.slop != 1
+            or not q.words
+            or not field.format.supports("positions")
+            or field.format.fixed_value_size() is not None
+        ):
+            return None
+        parts = []
+        for word in q.words:
+            weights = self._term_weights(q.fieldname, word)
+            if weights is None:
+                return None
+            parts.append(weights)
+        parts.sort(key=len)
+        candidates = sorted(set(parts[0]).intersection(*parts[1:]))
+        if len(q.words) == 1 or not candidates:
+            return set(candidates)
+        positions = {w: self._positions(q.fieldname, w, candidates) for w in set(q.words)}
+        rest = [(i, positions[w]) for i, w in enumerate(q.words) if i]
+        found = set()
+        for d in candidates:
+            if any(all(p + i in at[d] for i, at in rest) for p in positions[q.words[0]][d]):
+                found.add(d)
+        return found
+
+    def _positions(self, fieldname: str, text: str, docs: list[int]) -> dict[int, set[int]]:
+        """Story -> the word's positions in the field, for the stories in `docs` (sorted)."""
+        wanted = set(docs)
+        found: dict[int, set[int]] = {}
+        for _, offset, inner in term_matchers(self._searcher, fieldname, text):
+            ids, values = inner.all_values(_holding(docs, offset))
+            for d, value in zip(ids, values, strict=True):
+                if d + offset in wanted:
+                    found[d + offset] = set(decode_positions(value))
+        return found
 
     def _all_docs(self, queries: list[Any]) -> list[AbstractSet[int]] | None:
         found = []
@@ -122,6 +169,9 @@ class Scores:
         matched = self.docs(q)
         assert matched is not None
         among = _common(among, matched)
+        if type(q) is wq.Phrase:  # Whoosh: the sum of its words' scores, times its boost
+            words = [self._term_scores(q.fieldname, w, 1.0, among) for w in q.words]
+            return {d: sum(s[d] for s in words) * q.boost for d in among}
         if type(q) is wq.And:
             parts = [self.scores(s, among) for s in q.subqueries if not isinstance(s, wq.Not)]
             # in Whoosh each NOT clause adds its boost to the stories it lets by
@@ -150,15 +200,7 @@ class Scores:
 
     def _wanted(self, offset: int) -> Callable[[int, int], bool] | None:
         """Whether a block of a segment starting at `offset` holds a story `within`."""
-        within = self._within
-        if within is None:
-            return None
-
-        def wanted(first: int, last: int) -> bool:
-            i = bisect.bisect_left(within, first + offset)
-            return i < len(within) and within[i] <= last + offset
-
-        return wanted
+        return None if self._within is None else _holding(self._within, offset)
 
     def _term_scores(
         self, fieldname: str, text: str, boost: float, among: AbstractSet[int]
@@ -194,6 +236,17 @@ class Scores:
             norm = [K1 * ((1 - B) + B * byte_to_length(b) / average) for b in range(256)]
             self._norms[fieldname] = norm
         return norm
+
+
+def _holding(docs: list[int], offset: int) -> Callable[[int, int], bool]:
+    """A test of whether a block of a segment starting at `offset` holds one of `docs`
+    (sorted story numbers), given the block's first and last story number."""
+
+    def holds(first: int, last: int) -> bool:
+        i = bisect.bisect_left(docs, first + offset)
+        return i < len(docs) and docs[i] <= last + offset
+
+    return holds
 
 
 def _common(a: AbstractSet[int], b: AbstractSet[int]) -> AbstractSet[int]:

@@ -28,7 +28,7 @@ Progress = Callable[[int, int], None]
 """Called with (files done, files in all) as an indexing run goes."""
 
 DEFAULT_INDEX = "index"
-BATCH_SIZE = 40_000
+BATCH_SIZE = 30_000
 """Stories written per commit: a killed run loses at most this much work, and each
 commit adds a segment per worker process."""
 """Where the index lives when neither `--index` nor `$NEWSSEARCH_INDEX` says."""

@@ -197,3 +197,24 @@ def test_fast_ranking_agrees_with_whoosh(data_index: str) -> None:
                         assert abs(f.score - s.score) < 1e-9 * max(1.0, s.score), text
                     compared += len(fast[0])
         assert compared > 200
+
+
+@given(
+    data=st.binary(max_size=200),
+    steps=st.lists(
+        st.tuples(st.sampled_from(["read", "readline", "seek"]), st.integers(-1, 250)),
+        max_size=20,
+    ),
+)
+def test_view_file_reads_like_bytes_io(data: bytes, steps: list[tuple[str, int]]) -> None:
+    import io
+
+    from newssearch.codec import _ViewFile
+
+    view, real = _ViewFile(memoryview(data)), io.BytesIO(data)
+    for op, n in steps:
+        if op == "seek":
+            assert view.seek(max(n, 0)) == real.seek(max(n, 0))
+        else:
+            assert getattr(view, op)(n) == getattr(real, op)(n)
+        assert view.tell() == real.tell()

@@ -10,6 +10,13 @@ columns are W3's own, so everything else Whoosh does works unchanged.
 
 An index remembers the codec that wrote each segment, so every writer that adds to a
 newssearch index must be given `NewsCodec()` (see `indexer.new_writer`).
+
+Reading, this module also goes around three of Whoosh's costs at scale: files inside a
+segment are read in place from its memory map (`_MappedFile`; importing this module
+installs it in `whoosh.filedb.compound`), posting lists are read whole
+(`LeafMatcher.all_postings`, `all_values`), and one story's column value or stored fields
+are read by position (`column_value`, `stored_fields`) rather than through Whoosh's column
+readers, which first compute the offset of every value in the segment.
 """
 
 from __future__ import annotations

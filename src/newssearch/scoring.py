@@ -2,8 +2,8 @@
 
 Whoosh ranks by stepping a tree of matchers through every candidate story in Python
 (`id`, `next`, `skip_to`, `score` on each node): most of a search's time. For queries
-built only of words (`Term`) joined by OR and AND, with NOT clauses, `Scores` computes
-the same numbers in bulk instead, in two steps:
+built only of words (`Term`) and exact phrases joined by OR and AND, with NOT clauses,
+`Scores` computes the same numbers in bulk instead, in two steps:
 
 1. `docs`: the stories a query matches, by set algebra over each word's posting lists,
    read a block at a time (`codec.LeafMatcher.all_postings`) into story -> weight maps;
@@ -19,8 +19,8 @@ The formula is Whoosh's BM25F as `ranking.weighting()` configures it:
 with Whoosh's idf (1 + log(stories / (df + 1))), its one-byte field lengths, term boosts,
 and compound boosts (Whoosh applies them to clauses of two or more parts); fields that
 are not scorable score their weight. Scores agree with Whoosh's to rounding (tested); ties
-go to the lower story number, as in Whoosh. Anything else (phrases, ranges, `*`) makes
-`docs` return None and is left to Whoosh.
+go to the lower story number, as in Whoosh. Anything else (phrases with a slop, ranges,
+`*`) makes `docs` return None and is left to Whoosh.
 """
 
 from __future__ import annotations

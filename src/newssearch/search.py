@@ -105,16 +105,16 @@ def _column_values(column: Any) -> Sequence[int]:
 
 
 def query_docs(searcher: Any, q: Any) -> set[int]:
-    """The numbers of the stories `q` matches. Words joined by AND and OR are counted from
-    their posting lists a block at a time (`scoring.Scores.docs`), many times faster than
-    Whoosh's matchers, which step through every match in Python; other queries go through
-    Whoosh."""
+    """The numbers of the stories `q` matches. Words and exact phrases joined by AND and OR
+    are counted from their posting lists a block at a time (`scoring.Scores.docs`), many
+    times faster than Whoosh's matchers, which step through every match in Python; other
+    queries go through Whoosh."""
     docs = _scores(searcher).docs(q)
     return set(searcher.docs_for_query(q)) if docs is None else set(docs)
 
 
-def _scores(searcher: Any) -> scoring.Scores:
-    return scoring.Scores(searcher, B=ranking.BM25_B, K1=ranking.BM25_K1)
+def _scores(searcher: Any, within: set[int] | None = None) -> scoring.Scores:
+    return scoring.Scores(searcher, B=ranking.BM25_B, K1=ranking.BM25_K1, within=within)
 
 
 def _ranked(
@@ -180,7 +180,7 @@ def _ranked_fast(
     scores, many times faster); None when a tier is not a word query. Only the stories a
     tier is asked for are scored: those of the first tier, then of the next while hits
     are short."""
-    scores = scoring.Scores(searcher, B=ranking.BM25_B, K1=ranking.BM25_K1, within=flt)
+    scores = _scores(searcher, within=flt)
     matched = [scores.docs(q) for q in tiers]
     hits: list[Any] = []
     seen: set[int] = set(exclude or ())

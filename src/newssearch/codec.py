@@ -26,6 +26,7 @@ import io
 import pickle
 import struct
 import sys
+import weakref
 import zlib
 from array import array
 from collections.abc import Callable, Iterator
@@ -500,10 +501,9 @@ def column_strings(reader: Any, fieldname: str) -> list[str]:
     in one read of its data where Whoosh's reader fetches value by value (and first
     works out every value's offset, in Python)."""
     colfile, base, length = reader._perdoc._get_column_file(fieldname)
-    layout = _var_bytes_layout(colfile, base, length, reader.doc_count_all())
-    if layout is None:
+    lengths = _var_bytes_lengths(colfile, base, length, reader.doc_count_all())
+    if lengths is None:
         return [v.decode() for v in reader.column_reader(fieldname, translate=False)]
-    lengths, _ = layout
     data = colfile.get(base, sum(lengths))
     ends = list(accumulate(lengths))
     starts = [0, *ends]
@@ -518,13 +518,28 @@ def column_value(searcher: Any, fieldname: str, docnum: int) -> bytes:
     fields), read by position. Whoosh's column reader first works out the offset of
     every value in the segment, in Python: 60 ms for the paths of 250,000 stories."""
     reader, n = _segment_of(searcher, docnum)
-    colfile, base, length = reader._perdoc._get_column_file(fieldname)
-    layout = _var_bytes_layout(colfile, base, length, reader.doc_count_all())
-    if layout is None:
+    known = _value_ends(reader, fieldname)
+    if known is None:
         return reader.column_reader(fieldname, translate=False)[n]  # type: ignore[no-any-return]
-    lengths, offsets = layout
-    start = offsets[n] if offsets is not None else sum(lengths[:n])
-    return colfile.get(base + start, lengths[n])  # type: ignore[no-any-return]
+    colfile, base, ends = known
+    start = ends[n - 1] if n else 0
+    return colfile.get(base + start, ends[n] - start)  # type: ignore[no-any-return]
+
+
+_ends: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _value_ends(reader: Any, fieldname: str) -> tuple[Any, int, array[int]] | None:
+    """(file, base, where each value ends) of a segment's variable-length column, made
+    once per segment reader (a searcher keeps its readers); None when the column does
+    not end like one."""
+    known = _ends.setdefault(reader, {})
+    if fieldname not in known:
+        colfile, base, length = reader._perdoc._get_column_file(fieldname)
+        lengths = _var_bytes_lengths(colfile, base, length, reader.doc_count_all())
+        ends = None if lengths is None else array("Q", accumulate(lengths))
+        known[fieldname] = None if ends is None else (colfile, base, ends)
+    return known[fieldname]  # type: ignore[no-any-return]
 
 
 def stored_fields(searcher: Any, docnum: int) -> dict[str, Any]:
@@ -541,31 +556,26 @@ def _segment_of(searcher: Any, docnum: int) -> tuple[Any, int]:
     return reader, docnum - start
 
 
-def _var_bytes_layout(
-    colfile: Any, base: int, length: int, count: int
-) -> tuple[array[int], array[int] | None] | None:
-    """The value lengths of a `columns.VarBytesColumn`, and its value offsets when it
-    stored them (its layout: the values, an array of lengths, perhaps an array of
-    offsets, then the type codes, the last of them `X` when offsets were written);
-    None when the column does not end like one."""
+def _var_bytes_lengths(colfile: Any, base: int, length: int, count: int) -> array[int] | None:
+    """The value lengths of a `columns.VarBytesColumn` (its layout: the values, an array
+    of lengths, perhaps an array of offsets, then the type codes, the last of them `X`
+    when offsets were written); None when the column does not end like one."""
     if not count:
-        return array("B"), None
+        return array("B")
     last = base + length - 1
     code = chr(colfile.get_byte(last))
-    offsets = None
     if code == "X":
         offsets_code = chr(colfile.get_byte(last - 1))
         code = chr(colfile.get_byte(last - 2))
         if offsets_code not in _TYPECODES:
             return None
         last -= 2 + count * array(offsets_code).itemsize
-        offsets = colfile.get_array(last, offsets_code, count)
     if code not in _TYPECODES:
         return None
     size = array(code).itemsize * count
     if last - size < base:
         return None
-    return colfile.get_array(last - size, code, count), offsets
+    return colfile.get_array(last - size, code, count)  # type: ignore[no-any-return]
 
 
 _TYPECODES = "BHILQ"

@@ -261,3 +261,28 @@ def test_one_index_object_sees_later_commits(write_story: WriteStory, index_path
         assert ix.search("cocoa").total == 2
         other.index([str(root)], full=True)
         assert ix.search("cocoa").total == 2
+
+
+def test_worker_processes_do_not_run_the_calling_script_again(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from newssearch.indexer import PARALLEL_FROM
+
+    root = tmp_path / "stories"
+    root.mkdir()
+    for n in range(PARALLEL_FROM):
+        (root / f"{n}.txt").write_text(story_text(headline=f"Story {n}", code=str(n + 1)))
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "embed.py"  # no `if __name__ == "__main__":` guard, on purpose
+    script.write_text(
+        "from newssearch import index_stories\n"
+        f"with open({str(runs)!r}, 'a') as f:\n"
+        "    f.write('run\\n')\n"
+        f"report = index_stories({str(tmp_path / 'ix')!r}, [{str(root)!r}], jobs=2)\n"
+        "print(report.added)\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(PARALLEL_FROM)]
+    assert runs.read_text() == "run\n"

@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import queue
 import signal
+from multiprocessing import popen_forkserver, spawn
 from typing import Any
 
 from whoosh import multiproc
@@ -74,6 +75,28 @@ default it would import the program's main module, the command line and all)."""
 _STARTER.set_forkserver_preload([])
 
 
+class _ServerPopen(popen_forkserver.Popen):
+    """The fork server's way of starting a worker, minus running the program's main
+    module again in it: multiprocessing does that so the worker can find what the main
+    module defines, and a script without an `if __name__ == "__main__":` guard would
+    run a second time inside every worker. Workers need only this module."""
+
+    def _launch(self, process: Any) -> None:
+        prepare = spawn.get_preparation_data
+
+        def without_main(name: str) -> dict[str, Any]:
+            data: dict[str, Any] = prepare(name)
+            data.pop("init_main_from_name", None)
+            data.pop("init_main_from_path", None)
+            return data
+
+        spawn.get_preparation_data = without_main
+        try:
+            super()._launch(process)  # type: ignore[misc]
+        finally:
+            spawn.get_preparation_data = prepare
+
+
 class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
     """A worker: adds the documents of each job file to its own segment (written with a
     `TermPool`) and, when the parent says it is done, puts the segment on the result
@@ -85,7 +108,7 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
 
     @staticmethod
     def _Popen(process: Any) -> Any:
-        return _STARTER.Process._Popen(process)
+        return _ServerPopen(process)
 
     def run(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -403,7 +403,12 @@ def update_index(
             {"schema_version": SCHEMA_VERSION, "roots": meta_roots, "skipped": new_skipped},
         )
 
-    changed = [f for p, f in live.items() if f.sig != known.sig.get(p)]
+    unchanged = [p for p, f in live.items() if f.sig == known.sig.get(p)]
+    if len(unchanged) == len(live):
+        changed: list[stories.FoundFile] = []
+    else:
+        held = set(unchanged)
+        changed = [f for p, f in live.items() if p not in held]
     todo = sum(1 for f in changed if skipped.get(f.path, {}).get("sig") != f.sig)
     procs = workers() if jobs is None else max(1, jobs)
     batches = _Batches(
@@ -423,17 +428,19 @@ def update_index(
             batches.delete_code(code)
 
     try:
-        outside = [p for p in known.code if not under(p)]
-        for path in [p for p in known.code if p not in live]:
-            if under(path):
-                drop(path)
-                tally.removed += 1 if path not in unusable else 0
+        outside = []
+        for path in sorted(known.code.keys() - live.keys()):
+            if not under(path):
+                outside.append(path)
+                continue
+            drop(path)
+            tally.removed += 1 if path not in unusable else 0
 
         # Newest first (ties by path), the first file to claim a story code keeps it.
         # Files that hold their code already are not visited: unchanged ones, and
         # indexed files outside this run's roots (ranked by the mtime in their sig).
         # A file that is read asks `holder` whether one of them is ahead of it.
-        holding = [p for p, f in live.items() if f.sig == known.sig.get(p)] + outside
+        holding = unchanged + outside
         owner = dict(zip(map(known.code.__getitem__, holding), holding, strict=True))
 
         def rank(path: str) -> tuple[int, str]:
@@ -446,7 +453,7 @@ def update_index(
                 kept = owner[code]
             return kept
 
-        done = len(holding) - len(outside)
+        done = len(unchanged)
         for path in sorted((f.path for f in changed), key=rank):
             f = live[path]
             done += 1
@@ -489,15 +496,15 @@ def update_index(
             else:
                 tally.added += 1
             batches.add(parsed.story, sig)
-        unchanged = len(holding) - len(outside)
+        still = len(unchanged)
         for code, path in claims.items():
             earlier = owner.get(code)
             if earlier is not None and earlier != path and earlier in live:
                 # a newer file took over the code of an unchanged one
                 tally.duplicates.append(DuplicateFile(earlier, code, path))
                 new_skipped[earlier] = {"sig": live[earlier].sig, "code": code}
-                unchanged -= 1
-        tally.unchanged = unchanged
+                still -= 1
+        tally.unchanged = still
         batches.commit()
         tidy(ix)
     except (OSError, WorkerFailed) as e:

@@ -121,11 +121,9 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
                     [b - a for a, b in zip([first, *block_ends], block_ends, strict=False)],
                     bytes(postings.values[first : block_ends[-1]]),
                 )
-            if lengths is not None:
-                known = [n for n in (lengths[d] for d in self._ids) if n]
-                if known:
-                    self._minlength = min(known)
-                    self._maxlength = max(known)
+            low, high = _length_range(lengths, self._ids)
+            if low is not None:
+                self._minlength, self._maxlength = low, high
 
     def write_term(self, postings: Any, lengths: list[int] | None) -> bytes:
         """Write a term whose postings fit in one block and need no fitting to size
@@ -133,9 +131,7 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
         `add_postings` and `finish_postings` write, in a fraction of the calls -- most
         terms of a small segment have a posting or two."""
         docs, weights, ends = postings.docs, postings.weights, postings.ends
-        known = [n for n in (lengths[d] for d in docs) if n] if lengths is not None else []
-        minlength = min(known) if known else None
-        maxlength = max(known) if known else 0
+        minlength, maxlength = _length_range(lengths, docs)
         maxweight = max(0.0, max(weights))
         if self._format.fixed_value_size() is None:
             value_lengths = [b - a for a, b in zip([0, *ends], ends, strict=False)]
@@ -232,6 +228,12 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
         )
         pickled: bytes = dumps(info, 2)
         return pickled + data
+
+
+def _length_range(lengths: list[int] | None, docs: Any) -> tuple[int | None, int]:
+    """The shortest and longest known field length among `docs` (None and 0 if none)."""
+    known = [n for n in (lengths[d] for d in docs) if n] if lengths is not None else []
+    return (min(known), max(known)) if known else (None, 0)
 
 
 def _packed_weights(weights: Any) -> bytes:

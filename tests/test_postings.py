@@ -6,10 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import analysis, fields, index, qparser
 
+from newssearch import codec, scoring
 from newssearch.codec import NewsCodec, pack, unpack
 from newssearch.pool import news_writer
 from newssearch.postings import decode_positions, encode_positions, term_positions
@@ -96,6 +98,9 @@ def test_compact_codec_answers_like_whooshs_own(tmp_path: Path) -> None:
         "w3": lambda ix: ix.writer(),
         "news": lambda ix: ix.writer(codec=NewsCodec()),
         "pool": lambda ix: news_writer(ix, codec=NewsCodec()),  # postings kept in memory
+        # many blocks a word, as the words of a large archive have
+        "news-blocks": lambda ix: ix.writer(codec=NewsCodec(blocklimit=4)),
+        "pool-blocks": lambda ix: news_writer(ix, codec=NewsCodec(blocklimit=4)),
     }
     results: list[list[object]] = []
     for name, writer in writers.items():
@@ -116,10 +121,19 @@ def test_compact_codec_answers_like_whooshs_own(tmp_path: Path) -> None:
             answers.append(sorted(s.reader().lexicon("spelled")))
             answers.append(all_postings(s.reader(), ["body", "tag"]))
         results.append(answers)
-    assert results[0] == results[1] == results[2]
+    assert all(answers == results[0] for answers in results[1:])
     assert results[0][0] != ([], 0)  # the first query finds stories
 
 
+@pytest.fixture(params=["blocks of 512", "blocks of 4"])
+def block_limit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Indexes written in this test have the codec's blocks, or many tiny blocks a word
+    (as the words of a large archive have: reading skips and joins them)."""
+    if request.param == "blocks of 4":
+        monkeypatch.setattr(codec, "BLOCK_LIMIT", 4)
+
+
+@pytest.mark.usefixtures("block_limit")
 def test_fast_counting_agrees_with_whoosh_over_segments_and_deletions(tmp_path: Path) -> None:
     import shutil
 
@@ -171,13 +185,23 @@ RANKING_QUERIES = [
 ]
 
 
-def test_fast_ranking_agrees_with_whoosh(data_index: str) -> None:
+@pytest.fixture(params=["pruned", "all scored"])
+def pruning(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranking leaves out the stories that cannot reach the top (as in a large archive),
+    or scores them all (as for the few stories of data/)."""
+    monkeypatch.setattr(scoring, "_PRUNE_FROM", 0 if request.param == "pruned" else 10**9)
+
+
+@pytest.mark.usefixtures("block_limit", "pruning")
+def test_fast_ranking_agrees_with_whoosh(tmp_path: Path) -> None:
     from datetime import datetime
 
-    from newssearch import NewsIndex
+    from newssearch import NewsIndex, index_stories
     from newssearch.query import expand, parse_query
     from newssearch.search import _ranked_fast, _ranked_whoosh, date_docs
 
+    data_index = str(tmp_path / "ix")
+    index_stories(data_index, [str(DATA)])
     with NewsIndex.open(data_index) as ix, ix._searcher() as searcher:
         flt = date_docs(searcher, datetime(1987, 1, 1), datetime(1987, 3, 1))
         compared = 0

@@ -14,7 +14,7 @@ newssearch index must be given `NewsCodec()` (see `indexer.new_writer`).
 Reading, this module also goes around three of Whoosh's costs at scale: files inside a
 segment are read in place from its memory map (`_MappedFile`; importing this module
 installs it in `whoosh.filedb.compound`), posting lists are read whole
-(`LeafMatcher.all_postings`, `all_values`), and one story's column value or stored fields
+(`read_postings`, `read_values`), and one story's column value or stored fields
 are read by position (`column_value`, `stored_fields`) rather than through Whoosh's column
 readers, which first compute the offset of every value in the segment.
 """
@@ -64,10 +64,18 @@ def unpack(data: bytes) -> array[Any]:
     return packed
 
 
-_HEADER = struct.Struct("<HHH")
-"""Byte lengths of a block's gaps, weights and value lengths; its values follow."""
+_HEADER = struct.Struct("<BHHHH")
+"""A block's data starts with: which of its two parts are deflated (`_HEAD_DEFLATED`,
+`_TAIL_DEFLATED`), the byte lengths of its gaps, weights and value lengths, and the
+stored length of its head (gaps and weights); the tail (value lengths and values)
+follows. Reading numbers and weights never inflates the values, positions included."""
+_HEAD_DEFLATED = 1
+_TAIL_DEFLATED = 2
 COMPRESS_FROM = 64
-"""Blocks shorter than this many bytes are not worth zlib's 11 bytes of framing."""
+"""Parts shorter than this many bytes are not worth zlib's 11 bytes of framing."""
+BLOCK_LIMIT = 512
+"""Postings per block (W3's 128 makes reading a common word's postings cost more in
+blocks than in postings)."""
 
 
 class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
@@ -213,11 +221,12 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
         gaps = pack([ids[0], *(b - a for a, b in pairwise(ids))])
         packed_weights = _packed_weights(weights)
         lengths = b"" if value_lengths is None else pack(value_lengths)
-        data = _HEADER.pack(len(gaps), len(packed_weights), len(lengths))
-        data += gaps + packed_weights + lengths + joined
-        level = self._compression if len(data) >= COMPRESS_FROM else 0
-        if level:
-            data = zlib.compress(data, level)
+        level = self._compression
+        head, head_deflated = _deflated(gaps + packed_weights, level)
+        tail, tail_deflated = _deflated(lengths + joined, level)
+        flags = (_HEAD_DEFLATED if head_deflated else 0) | (_TAIL_DEFLATED if tail_deflated else 0)
+        data = _HEADER.pack(flags, len(gaps), len(packed_weights), len(lengths), len(head))
+        data += head + tail
         info = (
             len(ids),
             ids[-1],
@@ -228,6 +237,13 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
         )
         pickled: bytes = dumps(info, 2)
         return pickled + data
+
+
+def _deflated(data: bytes, level: int) -> tuple[bytes, bool]:
+    """`data` deflated when that is worth it, and whether it was."""
+    if level and len(data) >= COMPRESS_FROM:
+        return zlib.compress(data, level), True
+    return data, False
 
 
 def _length_range(lengths: list[int] | None, docs: Any) -> tuple[int | None, int]:
@@ -276,17 +292,8 @@ class LeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
 
     def _read_data(self) -> None:
         data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
-        if self._compression:
-            data = zlib.decompress(data)
-        n_gaps, n_weights, n_lengths = _HEADER.unpack_from(data)
-        at = _HEADER.size
-        gaps = data[at : at + n_gaps]
-        at += n_gaps
-        weights = data[at : at + n_weights]
-        at += n_weights
-        lengths = data[at : at + n_lengths]
-        joined = data[at + n_lengths :]
-        self._data = (gaps, weights, (lengths, joined) if n_lengths else joined)
+        gaps, weights, tail = _head(data)
+        self._data = (gaps, weights, tail)
 
     def _read_ids(self) -> None:
         if self._data is None:
@@ -298,83 +305,157 @@ class LeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
             self._read_data()
         self._weights = _weights(self._data[1], self._blocklength)
 
-    def all_postings(
-        self, wanted: Callable[[int, int], bool] | None = None
-    ) -> tuple[list[int], list[float]]:
-        """Every document number and weight of the term, read in one pass over its blocks
-        (Whoosh's matcher steps through them one posting at a time). Only the document
-        numbers and weights of each block are inflated, not the values after them.
-        `wanted(first, last)` may leave out blocks: those whose document numbers lie
-        between first and last (inclusive) are read only when it returns True."""
-        ids: list[int] = []
-        weights: list[float] = []
-        for count, level, block in self._blocks(wanted):
-            if level:
-                inflate = zlib.decompressobj()
-                head = inflate.decompress(block, _HEADER.size)
-                n_gaps, n_weights, _ = _HEADER.unpack(head)
-                block = head + inflate.decompress(inflate.unconsumed_tail, n_gaps + n_weights)
-            n_gaps, n_weights, _ = _HEADER.unpack_from(block)
-            gaps_end = _HEADER.size + n_gaps
-            ids.extend(accumulate(unpack(block[_HEADER.size : gaps_end])))
-            weights.extend(_weights(block[gaps_end : gaps_end + n_weights], count))
-        return ids, weights
-
-    def all_values(
-        self, wanted: Callable[[int, int], bool] | None = None
-    ) -> tuple[list[int], list[bytes]]:
-        """Every document number and value (variable-sized ones, such as positions) of
-        the blocks `wanted` lets by, as `all_postings` reads them."""
-        ids: list[int] = []
-        values: list[bytes] = []
-        for _, level, block in self._blocks(wanted):
-            if level:
-                block = zlib.decompress(block)
-            n_gaps, n_weights, n_lengths = _HEADER.unpack_from(block)
-            at = _HEADER.size
-            ids.extend(accumulate(unpack(block[at : at + n_gaps])))
-            at += n_gaps + n_weights
-            ends = list(accumulate(unpack(block[at : at + n_lengths])))
-            joined = block[at + n_lengths :]
-            values.extend(joined[a:b] for a, b in zip([0, *ends], ends, strict=False))
-        return ids, values
-
-    def _blocks(
-        self, wanted: Callable[[int, int], bool] | None
-    ) -> Iterator[tuple[int, int, bytes]]:
-        """(postings, compression level, data) of each block `wanted` lets by."""
-        base = self._baseoffset
-        length = self._length[0] if isinstance(self._length, tuple) else self._length
-        data = self._postfile.get(base, self._startoffset + length - base)
-        at = 0
-        first = 0
-        while at < len(data):
-            size, (count, last, _, level, _, _), start = _block_info(data, at)
-            end = at + _BLOCK_SIZE.size + abs(size)
-            if wanted is None or wanted(first, last):
-                yield count, level, data[start:end]
-            at, first = end, last + 1
-
     def _read_values(self) -> None:
         if self._data is None:
             self._read_data()
-        if self._fixedsize is not None:
-            super()._read_values()
+        if self._fixedsize is None:
+            self._values = tuple(_values(self._data[2]))
             return
-        lengths, joined = self._data[2]
-        ends = list(accumulate(unpack(lengths)))
-        self._values = tuple(joined[a:b] for a, b in zip([0, *ends], ends, strict=False))
+        gaps, weights, tail = self._data
+        self._data = (gaps, weights, _tail(tail)[1])  # W3 cuts fixed-size values itself
+        super()._read_values()
+        self._data = (gaps, weights, tail)
 
 
-def _weights(packed: bytes, count: int) -> array[float]:
-    """A block's `count` weights from their packed form (`_packed_weights`)."""
+def term_infos(searcher: Any, fieldname: str, text: str) -> Iterator[tuple[Any, int, Any]]:
+    """(segment reader, its first story number, Whoosh's term info) of each segment
+    holding the word."""
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        try:
+            info = reader.term_info(fieldname, text)
+        except TermNotFound:
+            continue
+        yield reader, offset, info
+
+
+def is_compact(reader: Any) -> bool:
+    """Whether the segment's postings are this codec's (so `read_postings` reads them)."""
+    return isinstance(getattr(reader, "_codec", None), NewsCodec)
+
+
+def read_postings(
+    reader: Any, info: Any, wanted: Callable[[int, int], bool] | None = None, base: int = 0
+) -> tuple[list[int], list[float]]:
+    """Every document number and weight of a term in a segment (`is_compact`), deleted
+    documents included, read in one pass over its blocks (Whoosh's matcher steps through
+    them a posting at a time, and is costly to make). Only the numbers and weights of a
+    block are inflated, not its values. `wanted(first, last)` may leave out blocks: those
+    whose document numbers lie between first and last (inclusive) are read only when it
+    returns True. `base` is added to every document number (the segment's first story
+    number)."""
+    if info.is_inlined():
+        inlined_ids, inlined_weights, _ = info.inlined_postings()
+        return [base + d for d in inlined_ids], list(inlined_weights)
+    ids: list[int] = []
+    weights: list[float] = []
+    for count, block in _term_blocks(reader, info, wanted):
+        gaps, packed_weights, _ = _head(block)
+        numbers = accumulate(unpack(gaps), initial=base)
+        next(numbers)  # `base` itself
+        ids.extend(numbers)
+        weights.extend(_weights(packed_weights, count))
+    return ids, weights
+
+
+def read_values(
+    reader: Any,
+    info: Any,
+    docs: set[int],
+    wanted: Callable[[int, int], bool] | None = None,
+    base: int = 0,
+) -> dict[int, bytes]:
+    """Document number -> value (variable-sized, such as positions) of a term in a
+    segment, for each document of `docs` holding it; `wanted` and `base` as for
+    `read_postings`. Only blocks holding one of `docs` have their values inflated, and
+    only those documents' values are cut out of them."""
+    if info.is_inlined():
+        inlined_ids, _, inlined_values = info.inlined_postings()
+        pairs = zip((base + d for d in inlined_ids), inlined_values, strict=True)
+        return {d: value for d, value in pairs if d in docs}
+    found: dict[int, bytes] = {}
+    for _, block in _term_blocks(reader, info, wanted):
+        gaps, _, tail = _head(block)
+        numbers = accumulate(unpack(gaps), initial=base)
+        next(numbers)
+        ids = list(numbers)
+        held = docs.intersection(ids)
+        if not held:
+            continue
+        lengths, joined = _tail(tail)
+        ends = list(accumulate(unpack(lengths), initial=0))
+        for d in held:
+            i = bisect.bisect_left(ids, d)
+            found[d] = joined[ends[i] : ends[i + 1]]
+    return found
+
+
+def _term_blocks(
+    reader: Any, info: Any, wanted: Callable[[int, int], bool] | None
+) -> Iterator[tuple[int, bytes]]:
+    """(postings, data) of each block of a term's postings that `wanted` lets by."""
+    offset, length = info.extent()
+    length = length[0] if isinstance(length, tuple) else length  # W3 reads it as a tuple
+    postfile = reader._terms._postfile
+    magic = whoosh3.WHOOSH3_HEADER_MAGIC
+    if postfile.get(offset, len(magic)) != magic:
+        raise ValueError(f"no posting list at {offset}")
+    data = postfile.get(offset + len(magic), length - len(magic))
+    at = 0
+    first = 0
+    while at < len(data):
+        size, (count, last, _, _, _, _), start = _block_info(data, at)
+        end = at + _BLOCK_SIZE.size + abs(size)
+        if wanted is None or wanted(first, last):
+            yield count, data[start:end]
+        at, first = end, last + 1
+
+
+def _head(data: bytes) -> tuple[bytes, bytes, tuple[bytes, int, int]]:
+    """A block's packed gaps and weights, inflated, and its tail as stored, with its
+    flags and the byte length of its value lengths (for `_tail`): see `_HEADER`."""
+    flags, n_gaps, n_weights, n_lengths, n_head = _HEADER.unpack_from(data)
+    start = _HEADER.size
+    head = data[start : start + n_head]
+    if flags & _HEAD_DEFLATED:
+        head = zlib.decompress(head)
+    return (
+        head[:n_gaps],
+        head[n_gaps : n_gaps + n_weights],
+        (data[start + n_head :], flags, n_lengths),
+    )
+
+
+def _tail(stored: tuple[bytes, int, int]) -> tuple[bytes, bytes]:
+    """A block's packed value lengths and its values, one string, from what `_head`
+    left of it."""
+    tail, flags, n_lengths = stored
+    if flags & _TAIL_DEFLATED:
+        tail = zlib.decompress(tail)
+    return tail[:n_lengths], tail[n_lengths:]
+
+
+def _values(stored: tuple[bytes, int, int]) -> Iterator[bytes]:
+    """A block's variable-sized values."""
+    lengths, joined = _tail(stored)
+    ends = list(accumulate(unpack(lengths)))
+    return (joined[a:b] for a, b in zip([0, *ends], ends, strict=False))
+
+
+def _weights(packed: bytes, count: int) -> array[Any]:
+    """A block's `count` weights from their packed form (`_packed_weights`): whole
+    weights stay an array of ints (turning them into floats would cost more than the
+    rest of reading the block)."""
     if not packed:
-        return array("f", [1.0]) * count
+        return _ONES * count
     if packed[:1] == _FLOATS.encode():
         floats = array("f")
         floats.frombytes(packed[1:])
         return floats
-    return array("f", unpack(packed))
+    return unpack(packed)
+
+
+_ONES = array("B", [1])
 
 
 _BLOCK_SIZE = struct.Struct("!i")
@@ -485,19 +566,6 @@ class _FieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
             self.finish_field()
 
 
-def term_matchers(searcher: Any, fieldname: str, text: str) -> Iterator[tuple[Any, int, Any]]:
-    """(segment reader, its first story number, matcher) for each segment holding the
-    word; the matcher is the codec's own, unwrapped from the filter Whoosh adds when a
-    segment has deletions (callers drop deleted stories themselves)."""
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        try:
-            matcher = reader.postings(fieldname, text)
-        except TermNotFound:
-            continue
-        yield reader, offset, getattr(matcher, "child", matcher)
-
-
 def column_strings(reader: Any, fieldname: str) -> list[str]:
     """Every document's value in a segment's text column (a field like `ID(sortable=True)`),
     in one read of its data where Whoosh's reader fetches value by value (and first
@@ -585,6 +653,16 @@ _TYPECODES = "BHILQ"
 
 class NewsCodec(whoosh3.W3Codec):  # type: ignore[misc]
     """W3 with compact posting blocks (term vectors, unused here, stay W3's)."""
+
+    def __init__(
+        self, blocklimit: int | None = None, compression: int = 3, inlinelimit: int = 1
+    ) -> None:
+        """blocklimit: postings per block, `BLOCK_LIMIT` when None."""
+        super().__init__(
+            blocklimit=BLOCK_LIMIT if blocklimit is None else blocklimit,
+            compression=compression,
+            inlinelimit=inlinelimit,
+        )
 
     def field_writer(self, storage: Any, segment: Any) -> Any:
         return _FieldWriter(self, storage, segment)

@@ -29,7 +29,7 @@ from whoosh import analysis, fields
 
 from newssearch.postings import FastText
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _unindexed(field: Any) -> Any:

@@ -6,7 +6,7 @@ built only of words (`Term`) and exact phrases joined by OR and AND, with NOT cl
 `Scores` computes the same numbers in bulk instead, in two steps:
 
 1. `docs`: the stories a query matches, by set algebra over each word's posting lists,
-   read a block at a time (`codec.LeafMatcher.all_postings`) into story -> weight maps;
+   read a block at a time (`codec.read_postings`);
 2. `scores`: the scores of just the stories asked about -- a search asks about the
    stories of its first tier not shut out by date limits, and about a broader tier only
    when the first runs short, so a common word costs a set operation, not a score per
@@ -28,17 +28,16 @@ from __future__ import annotations
 import bisect
 import heapq
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
 from whoosh import columns
 from whoosh import query as wq
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from newssearch.codec import LeafMatcher, term_matchers
-from newssearch.postings import decode_positions
+from newssearch.codec import is_compact, read_postings, read_values, term_infos
 
 Scored = dict[int, float]
 
@@ -50,6 +49,53 @@ class Ranked:
     docnum: int
     score: float
     searcher: Any
+
+
+class _Postings:
+    """One word's postings in one field across the searcher's segments: the live stories
+    holding it in ascending order, and its weight in each. The set and map of them are
+    made only when asked for (on a common word each costs more than the reading)."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.weights: list[float] = []
+        self.max_weight = 0.0
+        """The largest weight (Whoosh's term statistics, deleted stories included)."""
+        self.min_length = 0
+        """The shortest field length, as its one byte (0 when there are no postings)."""
+        self._set: set[int] | None = None
+        self._map: dict[int, float] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def docs(self) -> set[int]:
+        if self._set is None:
+            self._set = set(self.ids)
+        return self._set
+
+    def weights_of(self, among: AbstractSet[int]) -> dict[int, float]:
+        """Story -> weight for each story of `among` holding the word: by binary search
+        when `among` is a small share of the postings, else from a map of them all."""
+        if self._map is None and len(among) * _SEARCH_SHARE < len(self.ids):
+            ids, weights, n = self.ids, self.weights, len(self.ids)
+            found = {}
+            for d in among:
+                i = bisect.bisect_left(ids, d)
+                if i < n and ids[i] == d:
+                    found[d] = weights[i]
+            return found
+        if self._map is None:
+            self._map = dict(zip(self.ids, self.weights, strict=True))
+        known = self._map
+        return {d: known[d] for d in _common(among, known.keys())}
+
+
+_PRUNE_FROM = 500
+"""`best` scores every story when asked about no more than this many."""
+_SEARCH_SHARE = 16
+"""`weights_of` searches when the stories asked about are fewer than 1/this of the
+postings (a binary search costs about as much as this many map entries made)."""
 
 
 class Scores:
@@ -66,7 +112,7 @@ class Scores:
         self._K1 = K1
         self._norms: dict[str, list[float]] = {}
         self._lengths: dict[str, Sequence[int]] = {}
-        self._weights: dict[tuple[str, str], dict[int, float] | None] = {}
+        self._postings: dict[tuple[str, str], _Postings | None] = {}
         self._docs: dict[int, tuple[Any, AbstractSet[int] | None]] = {}
 
     def docs(self, q: Any) -> AbstractSet[int] | None:
@@ -79,13 +125,16 @@ class Scores:
 
     def _match(self, q: Any) -> AbstractSet[int] | None:
         if isinstance(q, wq.Term):
-            weights = self._term_weights(q.fieldname, q.text)
-            return None if weights is None else weights.keys()
+            postings = self._term_postings(q.fieldname, q.text)
+            return None if postings is None else postings.docs()
         if type(q) is wq.Or and not q.minmatch and not q.scale:
-            parts = self._all_docs(q.subqueries)
-            return None if parts is None else set().union(*parts)
+            parts = self._all_members(q.subqueries)
+            if parts is None:
+                return None
+            parts.sort(key=len)
+            return set(parts[-1]).union(*parts[:-1]) if parts else set()
         if type(q) is wq.And:
-            parts = self._all_docs([s for s in q.subqueries if not isinstance(s, wq.Not)])
+            parts = self._all_members([s for s in q.subqueries if not isinstance(s, wq.Not)])
             if not parts:
                 return None
             parts.sort(key=len)
@@ -116,42 +165,50 @@ class Scores:
             or field.format.fixed_value_size() is not None
         ):
             return None
-        parts = []
-        for word in q.words:
-            weights = self._term_weights(q.fieldname, word)
-            if weights is None:
-                return None
-            parts.append(weights)
+        parts = self._all_members([wq.Term(q.fieldname, word) for word in q.words])
+        if parts is None:
+            return None
         parts.sort(key=len)
         candidates = sorted(set(parts[0]).intersection(*parts[1:]))
         if len(q.words) == 1 or not candidates:
             return set(candidates)
         positions = {w: self._positions(q.fieldname, w, candidates) for w in set(q.words)}
+        first = positions[q.words[0]]
         rest = [(i, positions[w]) for i, w in enumerate(q.words) if i]
+        decode = field.format.decode_positions
         found = set()
         for d in candidates:
-            if any(all(p + i in at[d] for i, at in rest) for p in positions[q.words[0]][d]):
+            starts = set(decode(first[d]))  # where the phrase may start
+            for i, at in rest:
+                starts.intersection_update([p - i for p in decode(at[d])])
+            if starts:
                 found.add(d)
         return found
 
-    def _positions(self, fieldname: str, text: str, docs: list[int]) -> dict[int, set[int]]:
-        """Story -> the word's positions in the field, for the stories in `docs` (sorted)."""
+    def _positions(self, fieldname: str, text: str, docs: list[int]) -> dict[int, bytes]:
+        """Story -> the word's encoded positions in the field, for the stories in `docs`
+        (sorted) that hold it."""
         wanted = set(docs)
-        found: dict[int, set[int]] = {}
-        for _, offset, inner in term_matchers(self._searcher, fieldname, text):
-            ids, values = inner.all_values(_holding(docs, offset))
-            for d, value in zip(ids, values, strict=True):
-                if d + offset in wanted:
-                    found[d + offset] = set(decode_positions(value))
+        found: dict[int, bytes] = {}
+        for reader, offset, info in term_infos(self._searcher, fieldname, text):
+            found.update(read_values(reader, info, wanted, _holding(docs, offset), base=offset))
         return found
 
-    def _all_docs(self, queries: list[Any]) -> list[AbstractSet[int]] | None:
-        found = []
+    def _all_members(self, queries: list[Any]) -> list[Collection[int]] | None:
+        """The stories each query matches, as sets or, for words whose set is not made
+        yet, as their postings' story lists (set operations take either); None when
+        one of them cannot be evaluated."""
+        found: list[Collection[int]] = []
         for q in queries:
-            docs = self.docs(q)
-            if docs is None:
+            members: Collection[int] | None
+            if isinstance(q, wq.Term) and id(q) not in self._docs:
+                postings = self._term_postings(q.fieldname, q.text)
+                members = None if postings is None else postings.ids
+            else:
+                members = self.docs(q)
+            if members is None:
                 return None
-            found.append(docs)
+            found.append(members)
         return found
 
     def _any_docs(self, q: Any) -> AbstractSet[int]:
@@ -179,23 +236,111 @@ class Scores:
             return _boosted({d: sum(p[d] for p in parts) + bonus for d in among}, q)
         return self.scores(q.a, among)  # AndNot
 
-    def _term_weights(self, fieldname: str, text: str) -> dict[int, float] | None:
-        """Story number -> the word's weight in the field, for every live story holding
-        it; None when a segment's matcher is not the codec's."""
-        key = (fieldname, text)
-        if key in self._weights:
-            return self._weights[key]
-        found: dict[int, float] = {}
-        for reader, offset, inner in term_matchers(self._searcher, fieldname, text):
-            if not isinstance(inner, LeafMatcher):
-                self._weights[key] = None
+    def best(self, q: Any, among: AbstractSet[int], wanted: int) -> list[Ranked]:
+        """The `wanted` best stories of `among` that `q` matches, as `top` orders them
+        (only for a query whose `docs` is not None), scoring as few as it can.
+
+        A query's score is a sum over its words of a coefficient (its boosts) times the
+        word's term score (`_linear`), and a word's term score has a ceiling from its
+        largest weight and shortest field (`_ceiling`). Stories are scored a word at a
+        time, the words with the highest ceilings first; once the `wanted`th best score
+        so far is above what the words not yet taken could add up to, no story holding
+        only those words can reach it, and the rest are left unscored. This is MaxScore
+        (Turtle and Flood, 1995) over sets of stories instead of posting cursors."""
+        terms: dict[tuple[str, str], float] = {}
+        constant = self._linear(q, 1.0, terms)
+        if constant is None or len(among) <= _PRUNE_FROM or min(terms.values(), default=0) < 0:
+            return top(self.scores(q, among), wanted, self._searcher)
+        ceilings = sorted(
+            ((c * self._ceiling(f, t), f, t) for (f, t), c in terms.items()), reverse=True
+        )
+        left = sum(c for c, _, _ in ceilings)
+        scored: Scored = {}
+        for ceiling, fieldname, text in ceilings:
+            left -= ceiling
+            postings = self._term_postings(fieldname, text)
+            assert postings is not None
+            pool = _common(among, postings.docs())
+            scored.update(self.scores(q, {d for d in pool if d not in scored}))
+            if (
+                len(scored) >= wanted
+                and constant + left < heapq.nlargest(wanted, scored.values())[-1]
+            ):
+                break
+        else:
+            scored.update(self.scores(q, {d for d in among if d not in scored}))
+        return top(scored, wanted, self._searcher)
+
+    def _linear(
+        self, q: Any, coefficient: float, terms: dict[tuple[str, str], float]
+    ) -> float | None:
+        """Add to `terms` each word's coefficient in `q`'s score, times `coefficient`, and
+        return the part of the score that is the same for every story (NOT clauses' boosts);
+        None for a query `scores` does not take apart."""
+        if isinstance(q, wq.Term):
+            key = (q.fieldname, q.text)
+            terms[key] = terms.get(key, 0.0) + coefficient * q.boost
+            return 0.0
+        if type(q) is wq.Phrase:
+            for word in q.words:
+                key = (q.fieldname, word)
+                terms[key] = terms.get(key, 0.0) + coefficient * q.boost
+            return 0.0
+        if type(q) is wq.AndNot:
+            return self._linear(q.a, coefficient, terms)
+        if type(q) not in (wq.Or, wq.And):
+            return None
+        if q.boost != 1.0 and len(q.subqueries) > 1:  # as `_boosted`
+            coefficient *= q.boost
+        constant = 0.0
+        for sub in q.subqueries:
+            if type(q) is wq.And and isinstance(sub, wq.Not):
+                constant += sub.boost * coefficient
+                continue
+            part = self._linear(sub, coefficient, terms)
+            if part is None:
                 return None
-            ids, weights = inner.all_postings(self._wanted(offset))
-            found.update(zip(map(offset.__add__, ids) if offset else ids, weights, strict=True))
+            constant += part
+        return constant
+
+    def _ceiling(self, fieldname: str, text: str) -> float:
+        """The highest term score the word can have in the field: its largest weight in
+        a story of the field's shortest length among those holding it."""
+        postings = self._term_postings(fieldname, text)
+        assert postings is not None
+        if not postings:
+            return 0.0
+        weight = postings.max_weight
+        if not self._searcher.schema[fieldname].scorable:
+            return float(weight)
+        shortest = self._norm(fieldname)[postings.min_length]
+        idf = self._searcher.idf(fieldname, text)
+        return float(idf * (self._K1 + 1) * weight / (weight + shortest))
+
+    def _term_postings(self, fieldname: str, text: str) -> _Postings | None:
+        """The word's postings in the field, for every live story holding it (or, with
+        `within`, at least those of them); None when a segment is not the codec's."""
+        key = (fieldname, text)
+        if key in self._postings:
+            return self._postings[key]
+        found: _Postings | None = _Postings()
+        lengths = []
+        for reader, offset, info in term_infos(self._searcher, fieldname, text):
+            if not is_compact(reader) or found is None:
+                found = None
+                continue
+            ids, weights = read_postings(reader, info, self._wanted(offset), base=offset)
             if reader.has_deletions():
-                for d in reader.deleted_docs_set:
-                    found.pop(d + offset, None)
-        self._weights[key] = found
+                deleted = {d + offset for d in reader.deleted_docs_set}
+                kept = [i for i, d in enumerate(ids) if d not in deleted]
+                ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
+            found.ids += ids
+            found.weights += weights
+            found.max_weight = max(found.max_weight, info.max_weight())
+            lengths.append(length_to_byte(info.min_length()))
+        if found is not None:
+            found.min_length = min(lengths, default=0)
+        self._postings[key] = found
         return found
 
     def _wanted(self, offset: int) -> Callable[[int, int], bool] | None:
@@ -205,17 +350,17 @@ class Scores:
     def _term_scores(
         self, fieldname: str, text: str, boost: float, among: AbstractSet[int]
     ) -> Scored:
-        weights = self._term_weights(fieldname, text)
-        assert weights is not None
-        if not weights:
+        postings = self._term_postings(fieldname, text)
+        assert postings is not None
+        if not postings:
             return {}  # also spares Whoosh's idf a log(0) on an index with no stories
-        docs = _common(among, weights.keys())
+        weights = postings.weights_of(among)
         if not self._searcher.schema[fieldname].scorable:
-            return {d: weights[d] * boost for d in docs}
+            return {d: w * boost for d, w in weights.items()}
         c = self._searcher.idf(fieldname, text) * (self._K1 + 1) * boost
         norm = self._norm(fieldname)
         lengths = self._field_lengths(fieldname)
-        return {d: c * (w := weights[d]) / (w + norm[lengths[d]]) for d in docs}
+        return {d: c * w / (w + norm[lengths[d]]) for d, w in weights.items()}
 
     def _field_lengths(self, fieldname: str) -> Sequence[int]:
         """Every story's one-byte length in the field, by story number."""

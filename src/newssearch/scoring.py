@@ -132,7 +132,9 @@ class Scores:
             if parts is None:
                 return None
             parts.sort(key=len)
-            return set(parts[-1]).union(*parts[:-1]) if parts else set()
+            found = set(parts.pop()) if parts else set()
+            found.update(*parts)
+            return found
         if type(q) is wq.And:
             parts = self._all_members([s for s in q.subqueries if not isinstance(s, wq.Not)])
             if not parts:

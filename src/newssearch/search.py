@@ -195,8 +195,9 @@ def _ranked_fast(
         seen.update(h.docnum for h in page)
     last = matched[-1]
     assert last is not None
-    total = set(last) if flt is None else flt.intersection(last)
-    total -= exclude or set()
+    total = last if flt is None else flt.intersection(last)
+    if exclude:
+        total = total - exclude
     return hits, len(total) + sum(1 for h in hits if h.docnum not in total)
 
 

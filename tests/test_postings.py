@@ -242,3 +242,15 @@ def test_view_file_reads_like_bytes_io(data: bytes, steps: list[tuple[str, int]]
         else:
             assert getattr(view, op)(n) == getattr(real, op)(n)
         assert view.tell() == real.tell()
+
+
+def test_expanded_tiers_share_their_clauses(data_ix: Any) -> None:
+    """What a clause matches is worked out once for both tiers (by object)."""
+    from newssearch.query import expand, parse_query
+
+    with data_ix._searcher() as searcher:
+        parsed = expand(parse_query("oil pric* cocoa", searcher.schema), searcher.reader())
+        assert len(parsed.all_words.subqueries) == 3
+        for a, b in zip(parsed.all_words.subqueries, parsed.any_word.subqueries, strict=True):
+            assert a is b
+        assert "price" in str(parsed.any_word)  # the wildcard was expanded

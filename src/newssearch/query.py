@@ -143,8 +143,10 @@ def expand(parsed: ParsedQuery, reader: Any) -> ParsedQuery:
     """Replace each wildcard, fuzzy term and range by the indexed words it stands for, once
     (Whoosh would otherwise expand it again for every tier and every highlighted hit).
     Refuse one that stands for more than `MAX_EXPANSION` words: it is slow and finds
-    nothing useful. A bare `*` becomes "every story"."""
+    nothing useful. A bare `*` becomes "every story". A clause the two tiers share stays
+    one object in both, so that what it matches is worked out once."""
     done: dict[str, Any] = {}
+    copied: dict[int, tuple[Any, Any]] = {}  # id -> (clause, its copy)
 
     def visit(q: Any) -> Any:
         if isinstance(q, wq.Every):
@@ -167,7 +169,11 @@ def expand(parsed: ParsedQuery, reader: Any) -> ParsedQuery:
                 terms = [wq.Term(q.fieldname, t, boost=q.boost) for t in texts]
                 done[key] = wq.Or(terms) if terms else wq.NullQuery
             return done[key]
-        return q if q.is_leaf() else q.apply(visit)
+        if q.is_leaf():
+            return q
+        if id(q) not in copied:
+            copied[id(q)] = (q, q.apply(visit))  # the clause is kept: ids are not reused
+        return copied[id(q)][1]
 
     any_word = visit(parsed.any_word) if parsed.any_word is not None else None
     return ParsedQuery(visit(parsed.all_words), any_word, parsed.since, parsed.until)

@@ -176,13 +176,13 @@ class Scores:
             return set(candidates)
         positions = {w: self._positions(q.fieldname, w, candidates) for w in set(q.words)}
         first = positions[q.words[0]]
-        rest = [(i, positions[w]) for i, w in enumerate(q.words) if i]
+        rest = [(i.__rsub__, positions[w]) for i, w in enumerate(q.words) if i]
         decode = field.format.decode_positions
         found = set()
         for d in candidates:
             starts = set(decode(first[d]))  # where the phrase may start
-            for i, at in rest:
-                starts.intersection_update([p - i for p in decode(at[d])])
+            for back, at in rest:  # back: from the word's position to the phrase's start
+                starts.intersection_update(map(back, decode(at[d])))
             if starts:
                 found.add(d)
         return found

@@ -79,14 +79,15 @@ def _dates(searcher: Any) -> tuple[list[int], list[int]]:
     order, with the story numbers in the same order; made once per searcher."""
     known = _sorted_dates.get(searcher)
     if known is None:
-        pairs: list[tuple[int, int]] = []
+        values: list[int] = []
         for leaf, offset in searcher.leaf_searchers():
             reader = leaf.reader()
             if reader.doc_count_all():
-                values = _column_values(reader.column_reader("date", translate=False))
-                pairs += zip(values, range(offset, offset + len(values)), strict=True)
-        pairs.sort()
-        known = ([v for v, _ in pairs], [n for _, n in pairs])
+                values += _column_values(reader.column_reader("date", translate=False))
+            assert len(values) == offset + reader.doc_count_all()  # a value's index: its story
+        # story numbers sorted by date (a stable sort keeps equal dates in story order)
+        order = sorted(range(len(values)), key=values.__getitem__)
+        known = ([values[n] for n in order], order)
         _sorted_dates[searcher] = known
     return known
 

@@ -10,7 +10,9 @@ built only of words (`Term`) and exact phrases joined by OR and AND, with NOT cl
 2. `scores`: the scores of just the stories asked about -- a search asks about the
    stories of its first tier not shut out by date limits, and about a broader tier only
    when the first runs short, so a common word costs a set operation, not a score per
-   posting.
+   posting;
+3. `best`: the top stories of those, leaving unscored the ones that cannot reach the
+   top by the ceilings of the words they hold (MaxScore).
 
 The formula is Whoosh's BM25F as `ranking.weighting()` configures it:
 

@@ -298,7 +298,7 @@ class LeafMatcher(whoosh3.W3LeafMatcher):  # type: ignore[misc]
     def _read_ids(self) -> None:
         if self._data is None:
             self._read_data()
-        self._ids = tuple(accumulate(unpack(self._data[0])))
+        self._ids = tuple(_numbers(self._data[0]))
 
     def _read_weights(self) -> None:
         if self._data is None:
@@ -351,9 +351,7 @@ def read_postings(
     weights: list[float] = []
     for count, block in _term_blocks(reader, info, wanted):
         gaps, packed_weights, _ = _head(block)
-        numbers = accumulate(unpack(gaps), initial=base)
-        next(numbers)  # `base` itself
-        ids.extend(numbers)
+        ids.extend(_numbers(gaps, base))
         weights.extend(_weights(packed_weights, count))
     return ids, weights
 
@@ -376,14 +374,11 @@ def read_values(
     found: dict[int, bytes] = {}
     for _, block in _term_blocks(reader, info, wanted):
         gaps, _, tail = _head(block)
-        numbers = accumulate(unpack(gaps), initial=base)
-        next(numbers)
-        ids = list(numbers)
+        ids = list(_numbers(gaps, base))
         held = docs.intersection(ids)
         if not held:
             continue
-        lengths, joined = _tail(tail)
-        ends = list(accumulate(unpack(lengths), initial=0))
+        ends, joined = _cut(tail)
         for d in held:
             i = bisect.bisect_left(ids, d)
             found[d] = joined[ends[i] : ends[i + 1]]
@@ -426,6 +421,13 @@ def _head(data: bytes) -> tuple[bytes, bytes, tuple[bytes, int, int]]:
     )
 
 
+def _numbers(gaps: bytes, base: int = 0) -> Iterator[int]:
+    """A block's document numbers from their packed gaps, each plus `base`."""
+    numbers = accumulate(unpack(gaps), initial=base)
+    next(numbers)  # `base` itself
+    return numbers
+
+
 def _tail(stored: tuple[bytes, int, int]) -> tuple[bytes, bytes]:
     """A block's packed value lengths and its values, one string, from what `_head`
     left of it."""
@@ -435,11 +437,17 @@ def _tail(stored: tuple[bytes, int, int]) -> tuple[bytes, bytes]:
     return tail[:n_lengths], tail[n_lengths:]
 
 
+def _cut(stored: tuple[bytes, int, int]) -> tuple[list[int], bytes]:
+    """Where each of a block's variable-sized values starts, then where the last ends,
+    and the values as one string: value i is `joined[ends[i] : ends[i + 1]]`."""
+    lengths, joined = _tail(stored)
+    return list(accumulate(unpack(lengths), initial=0)), joined
+
+
 def _values(stored: tuple[bytes, int, int]) -> Iterator[bytes]:
     """A block's variable-sized values."""
-    lengths, joined = _tail(stored)
-    ends = list(accumulate(unpack(lengths)))
-    return (joined[a:b] for a, b in zip([0, *ends], ends, strict=False))
+    ends, joined = _cut(stored)
+    return (joined[a:b] for a, b in pairwise(ends))
 
 
 def _weights(packed: bytes, count: int) -> array[Any]:

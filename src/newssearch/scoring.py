@@ -281,12 +281,8 @@ class Scores:
         """Add to `terms` each word's coefficient in `q`'s score, times `coefficient`, and
         return the part of the score that is the same for every story (NOT clauses' boosts);
         None for a query `scores` does not take apart."""
-        if isinstance(q, wq.Term):
-            key = (q.fieldname, q.text)
-            terms[key] = terms.get(key, 0.0) + coefficient * q.boost
-            return 0.0
-        if type(q) is wq.Phrase:
-            for word in q.words:
+        if isinstance(q, wq.Term) or type(q) is wq.Phrase:
+            for word in [q.text] if isinstance(q, wq.Term) else q.words:
                 key = (q.fieldname, word)
                 terms[key] = terms.get(key, 0.0) + coefficient * q.boost
             return 0.0
@@ -327,12 +323,12 @@ class Scores:
         key = (fieldname, text)
         if key in self._postings:
             return self._postings[key]
-        found: _Postings | None = _Postings()
+        found = _Postings()
         lengths = []
         for reader, offset, info in term_infos(self._searcher, fieldname, text):
-            if not is_compact(reader) or found is None:
-                found = None
-                continue
+            if not is_compact(reader):
+                self._postings[key] = None
+                return None
             ids, weights = read_postings(reader, info, self._wanted(offset), base=offset)
             if reader.has_deletions():
                 deleted = {d + offset for d in reader.deleted_docs_set}
@@ -342,8 +338,7 @@ class Scores:
             found.weights += weights
             found.max_weight = max(found.max_weight, info.max_weight())
             lengths.append(length_to_byte(info.min_length()))
-        if found is not None:
-            found.min_length = min(lengths, default=0)
+        found.min_length = min(lengths, default=0)
         self._postings[key] = found
         return found
 

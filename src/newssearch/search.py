@@ -190,7 +190,7 @@ def _ranked_fast(
             return None
         if len(hits) >= wanted:
             continue
-        among = set(docs) if flt is None else flt.intersection(docs)
+        among = docs if flt is None else flt.intersection(docs)
         page = scores.best(q, among - seen, wanted - len(hits))
         hits.extend(page)
         seen.update(h.docnum for h in page)

@@ -236,6 +236,47 @@ def test_interrupted_run_keeps_committed_batches(
     assert (report.unchanged, report.added) == (3, 4)
 
 
+def segment_sizes(index_path: str) -> list[tuple[int, int]]:
+    from whoosh import index
+
+    return [(s.doc_count_all(), s.deleted_count()) for s in index.open_dir(index_path)._segments()]
+
+
+def test_updated_stories_leave_no_empty_segments(write_story: WriteStory, index_path: str) -> None:
+    for n in range(1, 4):
+        write_story(f"{n}.txt", code=str(n), headline=f"Story number {n}")
+    root = str(write_story("1.txt", code="1", headline="Story number 1").parent)
+    index_stories(index_path, [root])
+    for version in range(1, 5):
+        touch_later(write_story("3.txt", code="3", headline=f"Version {version}"), version)
+        assert index_stories(index_path, [root]).updated == 1
+    sizes = segment_sizes(index_path)
+    # the first segment keeps 1 and 2; each later one held story 3 until the next run
+    assert sizes == [(3, 1), (1, 0)]
+    with NewsIndex.open(index_path) as ix:
+        assert ix.stats().stories == 3
+        assert [h.code for h in ix.search("version").hits] == ["3"]
+        assert ix.search("version 4").total == 1
+
+
+def test_updates_delete_old_documents_after_a_merge_renumbers_them(
+    write_story: WriteStory, index_path: str
+) -> None:
+    for n in range(1, 7):
+        root = str(write_story(f"{n}.txt", code=str(n), headline=f"First draft {n}").parent)
+    index_stories(index_path, [root])
+    for n in range(1, 7):
+        touch_later(write_story(f"{n}.txt", code=str(n), headline=f"Second draft {n}"))
+    # A commit per story: the fifth merges the first segment, which still holds story 6,
+    # into a new one.
+    report = index_stories(index_path, [root], batch_size=1)
+    assert report.updated == 6
+    assert sum(live - deleted for live, deleted in segment_sizes(index_path)) == 6
+    with NewsIndex.open(index_path) as ix:
+        assert ix.search("first").total == 0
+        assert ix.search("second").total == 6
+
+
 def test_create_refuses_a_directory_of_other_files(tmp_path: Path) -> None:
     from newssearch import InputError
 

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import compress
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh import writing
@@ -142,7 +142,8 @@ def _emptied(path: str) -> Any:
 
 def new_writer(ix: Any, procs: int = 1) -> Any:
     """A writer for `ix` that writes compact segments (every writer must be one), in
-    `procs` worker processes when `procs` > 1 (commit those with `writing.NO_MERGE`)."""
+    `procs` worker processes when `procs` > 1 (commit those with `_drop_empty`,
+    which merges nothing)."""
     options = {"timeout": LOCK_WAIT, "codec": NewsCodec()}
     if procs > 1:
         return SafeMpWriter(ix, procs, batchsize=256, **options)
@@ -158,8 +159,28 @@ def workers() -> int:
     return max(1, min(cores, MAX_WORKERS))
 
 
+def _live(segments: list[Any]) -> list[Any]:
+    """The segments that hold a live document. A segment whose every document was
+    deleted (each of its stories was updated since) is left out of the table of
+    contents, and the commit removes its files; otherwise each small re-run would leave
+    one more empty segment for every search to open."""
+    return [seg for seg in segments if seg.deleted_count() < seg.doc_count_all()]
+
+
+def _drop_empty(writer: Any, segments: list[Any]) -> list[Any]:
+    """Merge policy: no merging, only empty segments dropped."""
+    return _live(segments)
+
+
+def _merge_small(writer: Any, segments: list[Any]) -> list[Any]:
+    """Merge policy: empty segments dropped, then Whoosh's `MERGE_SMALL`."""
+    kept: list[Any] = writing.MERGE_SMALL(writer, _live(segments))
+    return kept
+
+
 def _merge_smallest(writer: Any, segments: list[Any]) -> list[Any]:
     """Merge policy: merge the smallest segments into one so at most `MAX_SEGMENTS` stay."""
+    segments = _live(segments)
     if len(segments) <= MAX_SEGMENTS:
         return segments
     ordered = sorted(segments, key=lambda seg: seg.doc_count())
@@ -217,11 +238,26 @@ def write_meta(path: str, meta: dict[str, Any]) -> None:
     os.replace(tmp, target)
 
 
-class _Indexed(NamedTuple):
-    """What the index holds for each file path: its `sig` and its story code."""
+@dataclass
+class _Indexed:
+    """What the index holds for each file path: its `sig` and its story code; and each
+    segment's codes, to find where a code's documents are (`places`)."""
 
-    sig: dict[str, str]
-    code: dict[str, str]
+    sig: dict[str, str] = field(default_factory=dict)
+    code: dict[str, str] = field(default_factory=dict)
+    segments: list[tuple[str, list[str], Iterable[int]]] = field(default_factory=list)
+    """Each segment's id, and the codes and numbers of its live documents."""
+    _places: dict[str, list[tuple[str, int]]] | None = None
+
+    def places(self) -> dict[str, list[tuple[str, int]]]:
+        """Each code's documents as (segment id, document number in the segment); made
+        on first use, since a run that changes nothing needs none."""
+        if self._places is None:
+            self._places = {}
+            for segment, codes, docnums in self.segments:
+                for code, docnum in zip(codes, docnums, strict=True):
+                    self._places.setdefault(code, []).append((segment, docnum))
+        return self._places
 
 
 @dataclass
@@ -238,9 +274,10 @@ class _Tally:
 class _Batches:
     """Writes stories and deletions through one writer per batch, committing each batch.
 
-    `indexed` are the codes the index held when the run began: a story with one of those
-    codes replaces the old document, unless the run deleted it already. (Whoosh's
-    `update_document` would search the index for every story, new or not.)
+    `known` is what the index held when the run began: a story with one of its codes
+    replaces the old document, unless the run deleted it already. Documents are deleted
+    where `known` places them. (Whoosh's `update_document` would search the index for
+    every story, new or not; its `delete_by_term` costs a query per story.)
     """
 
     def __init__(
@@ -249,31 +286,39 @@ class _Batches:
         on_commit: Callable[[], None],
         size: int,
         procs: int,
-        indexed: set[str],
+        known: _Indexed,
     ) -> None:
         self._ix = ix
         self._size = size
         self._procs = procs
         self._writer: Any = None
+        self._segments: dict[str, Any] = {}
         self._pending = 0
         self._on_commit = on_commit
-        self._indexed = indexed
+        self._known = known
         self._deleted: set[str] = set()
 
     def _w(self) -> Any:
         if self._writer is None:
             self._writer = new_writer(self._ix, self._procs)
+            self._segments = {seg.segment_id(): seg for seg in self._writer.segments}
         return self._writer
 
     def delete_code(self, code: str) -> None:
         if code in self._deleted:
             return
-        self._w().delete_by_term("code", code)
+        writer = self._w()
+        places = self._known.places().get(code, [])
+        if places and all(segment in self._segments for segment, _ in places):
+            for segment, docnum in places:
+                self._segments[segment].delete_document(docnum)
+        else:  # a merge since the run began renumbered the documents
+            writer.delete_by_term("code", code)
         self._deleted.add(code)
         self._pending += 1
 
     def add(self, story: Story, sig: str) -> None:
-        if story.code in self._indexed:
+        if story.code in self._known.places():
             self.delete_code(story.code)
         self._w().add_document(
             code=story.code,
@@ -290,10 +335,10 @@ class _Batches:
 
     def commit(self) -> None:
         if self._writer is not None:
-            if self._procs > 1:
-                self._writer.commit(mergetype=writing.NO_MERGE)
-            else:
-                self._writer.commit()
+            # (the parallel writer's check counts the documents of the new segments,
+            # which a merge would move)
+            merge = _drop_empty if self._procs > 1 else _merge_small
+            self._writer.commit(mergetype=merge)
             self._writer = None
             self._pending = 0
         self._on_commit()
@@ -333,15 +378,18 @@ def run_lock(path: str) -> _RunLock:
 
 def _indexed(ix: Any) -> _Indexed:
     """What the index holds, read from its columns (no stored documents)."""
-    found = _Indexed({}, {})
+    found = _Indexed()
     with ix.reader() as r:
         for leaf, _ in r.leaf_readers() if r.doc_count_all() else ():
             paths, sigs, codes = (column_strings(leaf, name) for name in ("path", "sig", "code"))
+            docnums: Iterable[int] = range(len(paths))
             if leaf.has_deletions():
-                live = [n not in leaf.deleted_docs_set for n in range(len(paths))]
+                live = [n not in leaf.deleted_docs_set for n in docnums]
+                docnums = list(compress(docnums, live))
                 paths, sigs, codes = (list(compress(c, live)) for c in (paths, sigs, codes))
             found.sig.update(zip(paths, sigs, strict=True))
             found.code.update(zip(paths, codes, strict=True))
+            found.segments.append((leaf.segment().segment_id(), codes, docnums))
     return found
 
 
@@ -416,7 +464,7 @@ def update_index(
         save_meta,
         max(1, batch_size),
         procs if todo >= PARALLEL_FROM else 1,
-        set(known.code.values()),
+        known,
     )
     claims: dict[str, str] = {}
 

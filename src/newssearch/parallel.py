@@ -131,8 +131,8 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
 class SafeMpWriter(multiproc.MpWriter):  # type: ignore[misc]
     """`MpWriter` with `multisegment=True` that never commits a partial result.
 
-    Commit with `mergetype=writing.NO_MERGE`: the check counts the documents in the
-    segments that were not in the index before.
+    Commit with a merge policy that merges nothing (such as `writing.NO_MERGE`): the
+    check counts the documents in the segments that were not in the index before.
     """
 
     tasks: list[Any]

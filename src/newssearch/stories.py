@@ -243,6 +243,7 @@ def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundF
         return
     real_root = os.path.realpath(root)
     wanted = matcher(glob)
+    lstat, is_regular = os.lstat, stat.S_ISREG
     seen: set[tuple[int, int]] = set()
     todo = [(root, "")]  # directories still to list, and their paths relative to root
     while todo:
@@ -277,10 +278,11 @@ def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundF
             if not wanted(name, rel):
                 continue
             try:  # the usual case in one system call: a plain file, no link
-                plain = None if entry.is_symlink() else entry.stat(follow_symlinks=False)
+                # (`lstat` of the path costs less than `entry.stat`)
+                plain = lstat(entry.path)
             except OSError:
                 plain = None
-            if plain is not None and stat.S_ISREG(plain.st_mode):
+            if plain is not None and is_regular(plain.st_mode):
                 mtime = plain.st_mtime_ns
                 yield FoundFile(entry.path, rel, mtime, f"{mtime}:{plain.st_size}")
             else:

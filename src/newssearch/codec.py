@@ -45,8 +45,14 @@ from newssearch.pool import TermPool
 _FLOATS = "f"
 
 
+_ONE_BYTE = [b"B" + bytes([n]) for n in range(256)]
+
+
 def pack(numbers: Any) -> bytes:
     """Unsigned ints as a typecode byte and a little-endian array of the narrowest type."""
+    if len(numbers) == 1 and 0 <= numbers[0] < 256:  # most terms of a small segment
+        one: bytes = _ONE_BYTE[numbers[0]]
+        return one
     top = max(numbers, default=0)
     code = "B" if top < 1 << 8 else "H" if top < 1 << 16 else "I"
     packed = array(code, numbers)
@@ -139,38 +145,42 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
         `add_postings` and `finish_postings` write, in a fraction of the calls -- most
         terms of a small segment have a posting or two."""
         docs, weights, ends = postings.docs, postings.weights, postings.ends
-        minlength, maxlength = _length_range(lengths, docs)
-        maxweight = max(0.0, max(weights))
-        if self._format.fixed_value_size() is None:
+        if len(docs) == 1:
+            known = lengths[docs[0]] if lengths is not None else 0
+            minlength, maxlength = (known, known) if known else (None, 0)
+            maxweight = max(0.0, weights[0])
+            value_lengths: list[int] | None = list(ends)
+        else:
+            minlength, maxlength = _length_range(lengths, docs)
+            maxweight = max(0.0, max(weights))
             value_lengths = [b - a for a, b in zip([0, *ends], ends, strict=False)]
+        fixed = self._format.fixed_value_size()
+        if fixed is None:
             joined = bytes(postings.values)
-        else:  # fixed size 0: no values
-            value_lengths, joined = None, b""
+        else:
+            value_lengths, joined = None, _fitted(postings.value_list(), fixed, len(docs))
+        block = self._block(docs, weights, maxweight, minlength, maxlength, value_lengths, joined)
         postfile = self._postfile
         start = postfile.tell()
-        postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
-        block = self._block(docs, weights, maxweight, minlength, maxlength, value_lengths, joined)
-        postfile.write(pack_int(-len(block)))
-        postfile.write(block)
+        written = _START_BLOCK + pack_int(-len(block)) + block
+        postfile.write(written)
         stats: bytes = _TERM_INFO.pack(
             False,
             sum(weights),
             len(docs),
-            length_to_byte(minlength),
-            length_to_byte(maxlength),
+            _length_byte(minlength),
+            _length_byte(maxlength),
             maxweight,
             docs[0],
             docs[-1],
         )
-        extent: bytes = pack_long(start) + pack_int(postfile.tell() - start)
+        extent: bytes = pack_long(start) + pack_int(len(written))
         return stats + extent
 
     def fits_one_block(self, postings: Any) -> bool:
         """Whether `write_term` can write these postings."""
-        return len(postings.docs) <= self._blocklimit and self._format.fixed_value_size() in (
-            None,
-            0,
-        )
+        fits: bool = len(postings.docs) <= self._blocklimit
+        return fits
 
     def _new_block(self) -> None:
         super()._new_block()
@@ -188,10 +198,7 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
         elif fixed is None:
             value_lengths, joined = [len(v) for v in values], b"".join(values)
         else:
-            # Whoosh's spelling postings carry another field's value: fit them to size
-            sized = [v[:fixed].ljust(fixed, b"\0") for v in values]
-            sized += [bytes(fixed)] * (len(self._ids) - len(sized)) if fixed else []
-            value_lengths, joined = None, b"".join(sized)
+            value_lengths, joined = None, _fitted(values, fixed, len(self._ids))
         block = self._block(
             self._ids,
             self._weights,
@@ -232,11 +239,32 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
             ids[-1],
             maxweight,
             level,
-            length_to_byte(minlength),
-            length_to_byte(maxlength),
+            _length_byte(minlength),
+            _length_byte(maxlength),
         )
         pickled: bytes = dumps(info, 2)
         return pickled + data
+
+
+def _fitted(values: list[bytes], size: int, count: int) -> bytes:
+    """The values of a format with values of a fixed size, as W3 writes them: Whoosh's
+    spelling postings carry another field's value, cut or padded to size; postings with
+    no value get zeros, after the others."""
+    if not size:
+        return b""
+    given = [v[:size].ljust(size, b"\0") for v in values if v]
+    return b"".join(given) + bytes(size * (count - len(given)))
+
+
+_START_BLOCK = whoosh3.WHOOSH3_HEADER_MAGIC
+_LENGTH_BYTES = [length_to_byte(n) for n in range(4096)]
+
+
+def _length_byte(length: int | None) -> int:
+    """Whoosh's `length_to_byte`, looked up for the usual lengths."""
+    if length is None:
+        return 0
+    return _LENGTH_BYTES[length] if length < 4096 else int(length_to_byte(length))
 
 
 def _deflated(data: bytes, level: int) -> tuple[bytes, bool]:
@@ -566,12 +594,28 @@ class _FieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
             postwriter._format = field.format
             for tbytes, postings in terms:
                 if postwriter.fits_one_block(postings):
-                    self._tindex.add(key + tbytes, postwriter.write_term(postings, by_doc))
+                    _add_term(self._tindex, key + tbytes, postwriter.write_term(postings, by_doc))
                     continue
                 self.start_term(tbytes)
                 postwriter.add_postings(postings, by_doc)
                 self.finish_term()
             self.finish_field()
+
+
+_KEY_VALUE_LENGTHS = struct.Struct("!ii")
+
+
+def _add_term(tindex: Any, key: bytes, value: bytes) -> None:
+    """`OrderedHashWriter.add` (Whoosh's term index) in one write and one `tell`."""
+    if key <= tindex.lastkey:
+        raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{key!r}")
+    dbfile = tindex.dbfile
+    position = dbfile.tell()
+    tindex.index.append(position)
+    dbfile.write(_KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value)
+    hashed = tindex.hashfn(key)
+    tindex.buckets[hashed & 255].append((hashed, position))
+    tindex.lastkey = key
 
 
 def column_strings(reader: Any, fieldname: str) -> list[str]:

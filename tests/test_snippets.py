@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+import re
+
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newssearch.postings import stem_of
-from newssearch.snippets import PASSAGES, SCAN_CHARS, SNIPPET_CHARS, lead, snippet
+from newssearch.postings import WORD, stem_of
+from newssearch.snippets import (
+    CHANGED_LETTERS,
+    PASSAGES,
+    SCAN_CHARS,
+    SNIPPET_CHARS,
+    lead,
+    snippet,
+    word_matches,
+)
+from newssearch.stories import read_story
+
+from .conftest import DATA
 
 BODY = (
     "The ministry said on Monday that exports would be reviewed.\n"
@@ -63,3 +76,61 @@ def test_every_span_is_a_query_word(words: list[str], wanted: set[str]) -> None:
         assert stem_of(text[a:b]) in wanted
     assert all(a < b for a, b in spans)
     assert list(spans) == sorted(spans)
+
+
+def every_word_matched(text: str, words: frozenset[str] | set[str]) -> list[tuple[int, int, str]]:
+    """What `word_matches` must find, the slow way: every word of `text` stemmed."""
+    return [
+        (m.start(), m.end(), stem)
+        for m in WORD.finditer(text)
+        if (stem := stem_of(m.group())) in words
+    ]
+
+
+def test_word_matches_finds_every_word_with_a_wanted_stem_in_the_sample() -> None:
+    for path in sorted(DATA.rglob("*.txt")):
+        body = read_story(str(path), path.name).story.body
+        stems = sorted({stem_of(w) for w in WORD.findall(body)} - {""})
+        for wanted in (set(stems), set(stems[::7]), {"oil", "price", "gaza"}):
+            assert word_matches(body, wanted) == every_word_matched(body, wanted)
+
+
+# Endings that Porter stemming rewrites, chained as in "generalizations".
+ENDINGS = re.findall(
+    r"\w+",
+    "ational tional enci anci izer bli alli entli eli ousli ization ation ator alism iveness "
+    "fulness ousness aliti iviti biliti logi icate ative alize iciti ical ful ness sses "
+    "ies ss s eed ed ing at bl iz y e ll al ance ence er ic able ible ant ement ment ent "
+    "ion ou ism ate iti ous ive ize ly li ",
+)
+STEMMED_WORDS = st.builds(
+    lambda start, endings: start + "".join(endings),
+    st.text("bcdfghlmnprstvyaeiouBLY", min_size=1, max_size=6),
+    st.lists(st.sampled_from(ENDINGS), max_size=3),
+)
+
+
+@given(
+    parts=st.lists(
+        st.one_of(
+            STEMMED_WORDS,
+            st.sampled_from([" ", "\n", ".", "..", "*", "-", "u.s", "1.5", "Öl", "İstanbul"]),
+        ),
+        max_size=60,
+    ),
+    picks=st.lists(st.integers(0, 59), max_size=6),
+)
+def test_word_matches_agrees_with_stemming_every_word(parts: list[str], picks: list[int]) -> None:
+    text = " ".join(parts) if len(parts) % 2 else "".join(parts)
+    words = WORD.findall(text)
+    wanted = {stem_of(words[i]) for i in picks if i < len(words)} - {""}
+    assert word_matches(text, wanted) == every_word_matched(text, wanted)
+
+
+@settings(max_examples=1000)
+@given(word=STEMMED_WORDS)
+@example(word="canoyatbiliti")  # "biliti" becomes "ble": the last two letters change
+@example(word="Happy")
+def test_stemming_keeps_all_but_the_last_letters_of_a_word(word: str) -> None:
+    stem = stem_of(word)
+    assert word.lower().startswith(stem[: max(1, len(stem) - CHANGED_LETTERS)])

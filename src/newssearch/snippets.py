@@ -11,9 +11,17 @@ word, and the best passages chosen from the matched words alone:
   the earlier ones; the best `PASSAGES` are shown in text order, joined by " … ";
 * like Whoosh's fragmenters, only the first `SCAN_CHARS` characters are searched;
 * a body with no match gives its opening instead.
+
+The matched words are found without stemming every word of the body: Porter stemming
+keeps a word's start and changes at most its last two letters, so a word whose stem is
+`s` starts (lower-cased) with `s` less its last two letters (its first letter for a
+short stem). Only the words that start at such a place are stemmed; a test holds this to
+stemming every word.
 """
 
 from __future__ import annotations
+
+import re
 
 from newssearch.postings import WORD, stem_of
 
@@ -41,11 +49,7 @@ def snippet(body: str, words: frozenset[str] | set[str]) -> tuple[str, Spans]:
     """The passages of `body` holding the stems `words`, and where each matched word
     is in the returned text; the opening and no spans when nothing matches."""
     scanned = body[:SCAN_CHARS]
-    matches = [
-        (m.start(), m.end(), stem)
-        for m in WORD.finditer(scanned)
-        if (stem := stem_of(m.group())) in words
-    ]
+    matches = word_matches(scanned, words)
     if not matches:
         return lead(body), ()
     ranked = []
@@ -80,6 +84,46 @@ def snippet(body: str, words: frozenset[str] | set[str]) -> tuple[str, Spans]:
         parts.append(flat[begin:end])
         at += end - begin
     return _SEPARATOR.join(parts), tuple(spans)
+
+
+_WORD_CHAR = re.compile(r"[\w\*]")
+"""A character `WORD` makes words of; a "." joins two words into one."""
+CHANGED_LETTERS = 2
+"""How many last letters of a word stemming may change."""
+
+
+def word_matches(text: str, words: frozenset[str] | set[str]) -> list[tuple[int, int, str]]:
+    """Each word of `text` whose stem is one of `words`: its start, end and stem."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # lower case moved the offsets: stem every word
+        return [
+            (m.start(), m.end(), stem)
+            for m in WORD.finditer(text)
+            if (stem := stem_of(m.group())) in words
+        ]
+    seen: set[int] = set()
+    matches = []
+    for prefix in {w[: max(1, len(w) - CHANGED_LETTERS)] for w in words if w}:
+        at = lowered.find(prefix)
+        while at >= 0:
+            if at not in seen and _starts_word(text, at):
+                seen.add(at)
+                m = WORD.match(text, at)
+                if m is not None and (stem := stem_of(m.group())) in words:
+                    matches.append((at, m.end(), stem))
+            at = lowered.find(prefix, at + 1)
+    matches.sort()
+    return matches
+
+
+def _starts_word(text: str, at: int) -> bool:
+    """Whether a word of `text`, as `WORD` finds them from the start, starts at `at`."""
+    if at == 0:
+        return True
+    before = text[at - 1]
+    if _WORD_CHAR.match(before):
+        return False
+    return not (before == "." and at >= 2 and _WORD_CHAR.match(text[at - 2]))
 
 
 def _cut_before(text: str, start: int) -> int:

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from whoosh import analysis, fields, index, qparser
 
 from newssearch import codec, scoring
-from newssearch.codec import NewsCodec, pack, unpack
+from newssearch.blocks import pack, unpack
+from newssearch.codec import NewsCodec
 from newssearch.pool import news_writer
 from newssearch.postings import decode_positions, encode_positions, term_positions
 from newssearch.stories import read_story
@@ -233,7 +234,7 @@ def test_fast_ranking_agrees_with_whoosh(tmp_path: Path) -> None:
 def test_view_file_reads_like_bytes_io(data: bytes, steps: list[tuple[str, int]]) -> None:
     import io
 
-    from newssearch.codec import _ViewFile
+    from newssearch.segments import _ViewFile
 
     view, real = _ViewFile(memoryview(data)), io.BytesIO(data)
     for op, n in steps:

@@ -34,7 +34,7 @@ from whoosh.reading import SegmentReader
 from whoosh.util.filelock import try_for
 
 from newssearch import stories
-from newssearch.codec import NewsCodec, column_strings
+from newssearch.codec import NewsCodec
 from newssearch.errors import (
     DAMAGE_ERRORS,
     IndexDamaged,
@@ -49,6 +49,7 @@ from newssearch.newsindex import BATCH_SIZE, Progress
 from newssearch.parallel import SafeMpWriter, WorkerFailed
 from newssearch.pool import news_writer
 from newssearch.schema import SCHEMA_VERSION, make_schema
+from newssearch.segments import column_strings
 
 META_FILE = "newssearch.json"
 RUN_LOCK = "newssearch-run"

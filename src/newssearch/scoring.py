@@ -6,7 +6,7 @@ built only of words (`Term`) and exact phrases joined by OR and AND, with NOT cl
 `Scores` computes the same numbers in bulk instead, in two steps:
 
 1. `docs`: the stories a query matches, by set algebra over each word's posting lists,
-   read a block at a time (`codec.read_postings`);
+   read a block at a time (`segments.read_postings`);
 2. `scores`: the scores of just the stories asked about -- a search asks about the
    stories of its first tier not shut out by date limits, and about a broader tier only
    when the first runs short, so a common word costs a set operation, not a score per
@@ -39,7 +39,7 @@ from whoosh import columns
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from newssearch.codec import is_compact, read_postings, read_values, term_infos
+from newssearch.segments import is_compact, read_postings, read_values, term_infos
 
 Scored = dict[int, float]
 

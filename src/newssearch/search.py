@@ -23,11 +23,11 @@ from whoosh import query as wq
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from newssearch import ranking, scoring, snippets
-from newssearch.codec import column_value, stored_fields
 from newssearch.errors import QueryError
 from newssearch.models import Hit, IndexStats, SearchResult, Story, Timeline, TimelineBucket
 from newssearch.newsindex import Sort
 from newssearch.query import ParsedQuery, edit_distance, expand
+from newssearch.segments import column_value, stored_fields
 
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 

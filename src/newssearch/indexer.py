@@ -241,21 +241,31 @@ def write_meta(path: str, meta: dict[str, Any]) -> None:
 
 @dataclass
 class _Indexed:
-    """What the index holds for each file path: its `sig` and its story code; and each
-    segment's codes, to find where a code's documents are (`places`)."""
+    """What the index holds: each file path's `sig`; each path's story code and where
+    each code's documents are, made on first use (a run that changes nothing needs
+    neither)."""
 
     sig: dict[str, str] = field(default_factory=dict)
-    code: dict[str, str] = field(default_factory=dict)
-    segments: list[tuple[str, list[str], Iterable[int]]] = field(default_factory=list)
-    """Each segment's id, and the codes and numbers of its live documents."""
+    segments: list[tuple[str, list[str], list[str], Iterable[int]]] = field(
+        default_factory=list
+    )
+    """Each segment's id, and the paths, codes and numbers of its live documents."""
+    _codes: dict[str, str] | None = None
     _places: dict[str, list[tuple[str, int]]] | None = None
 
+    def code(self) -> dict[str, str]:
+        """Each indexed path's story code."""
+        if self._codes is None:
+            self._codes = {}
+            for _, paths, codes, _ in self.segments:
+                self._codes.update(zip(paths, codes, strict=True))
+        return self._codes
+
     def places(self) -> dict[str, list[tuple[str, int]]]:
-        """Each code's documents as (segment id, document number in the segment); made
-        on first use, since a run that changes nothing needs none."""
+        """Each code's documents as (segment id, document number in the segment)."""
         if self._places is None:
             self._places = {}
-            for segment, codes, docnums in self.segments:
+            for segment, _, codes, docnums in self.segments:
                 for code, docnum in zip(codes, docnums, strict=True):
                     self._places.setdefault(code, []).append((segment, docnum))
         return self._places
@@ -389,8 +399,7 @@ def _indexed(ix: Any) -> _Indexed:
                 docnums = list(compress(docnums, live))
                 paths, sigs, codes = (list(compress(c, live)) for c in (paths, sigs, codes))
             found.sig.update(zip(paths, sigs, strict=True))
-            found.code.update(zip(paths, codes, strict=True))
-            found.segments.append((leaf.segment().segment_id(), codes, docnums))
+            found.segments.append((leaf.segment().segment_id(), paths, codes, docnums))
     return found
 
 
@@ -472,13 +481,13 @@ def update_index(
     def drop(path: str) -> None:
         # By code: unless another file took the code over in this run, replacing the
         # old document already, the code is this file's.
-        code = known.code[path]
+        code = known.code()[path]
         if claims.get(code, path) == path:
             batches.delete_code(code)
 
     try:
         outside = []
-        for path in sorted(known.code.keys() - live.keys()):
+        for path in sorted(known.sig.keys() - live.keys()):
             if not under(path):
                 outside.append(path)
                 continue
@@ -490,7 +499,10 @@ def update_index(
         # indexed files outside this run's roots (ranked by the mtime in their sig).
         # A file that is read asks `holder` whether one of them is ahead of it.
         holding = unchanged + outside
-        owner = dict(zip(map(known.code.__getitem__, holding), holding, strict=True))
+        owner: dict[str, str] = {}
+        if changed:  # only a file that is read asks who holds its code
+            codes = known.code()
+            owner = {codes[path]: path for path in holding}
 
         def rank(path: str) -> tuple[int, str]:
             f = live.get(path)
@@ -509,7 +521,7 @@ def update_index(
             if progress is not None and done % 100 == 0:
                 progress(done, len(live))
             sig = f.sig
-            was_indexed = path in known.code
+            was_indexed = path in known.sig
             cached = skipped.get(path)
             if cached is not None and cached.get("sig") == sig:
                 if "reason" in cached:

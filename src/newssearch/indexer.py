@@ -246,9 +246,7 @@ class _Indexed:
     neither)."""
 
     sig: dict[str, str] = field(default_factory=dict)
-    segments: list[tuple[str, list[str], list[str], Iterable[int]]] = field(
-        default_factory=list
-    )
+    segments: list[tuple[str, list[str], list[str], Iterable[int]]] = field(default_factory=list)
     """Each segment's id, and the paths, codes and numbers of its live documents."""
     _codes: dict[str, str] | None = None
     _places: dict[str, list[tuple[str, int]]] | None = None

@@ -91,13 +91,21 @@ def encode_positions(positions: list[int]) -> bytes:
 
 def decode_positions(value: bytes) -> list[int]:
     """The positions `encode_positions` encoded."""
-    if value[:1] == bytes([_WIDE]):
-        wide = array("I")
-        wide.frombytes(value[1:])
-        if sys.byteorder == "big":
-            wide.byteswap()
-        return list(accumulate(wide))
-    return list(accumulate(value))
+    return list(iter_positions(value))
+
+
+_WIDE_MARK = bytes([_WIDE])
+
+
+def iter_positions(value: bytes) -> Iterator[int]:
+    """The positions `encode_positions` encoded, one at a time."""
+    if value[:1] != _WIDE_MARK:
+        return accumulate(value)
+    wide = array("I")
+    wide.frombytes(value[1:])
+    if sys.byteorder == "big":
+        wide.byteswap()
+    return accumulate(wide)
 
 
 class CompactPositions(formats.Positions):  # type: ignore[misc]
@@ -117,7 +125,7 @@ class CompactPositions(formats.Positions):  # type: ignore[misc]
         return decode_positions(valuestring)
 
     def decode_frequency(self, valuestring: bytes) -> int:
-        if valuestring[:1] == bytes([_WIDE]):
+        if valuestring[:1] == _WIDE_MARK:
             return (len(valuestring) - 1) // 4
         return len(valuestring)
 

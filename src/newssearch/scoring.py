@@ -39,6 +39,7 @@ from whoosh import columns
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from newssearch.postings import CompactPositions, iter_positions
 from newssearch.segments import is_compact, read_postings, read_values, term_infos
 
 Scored = dict[int, float]
@@ -179,7 +180,18 @@ class Scores:
         positions = {w: self._positions(q.fieldname, w, candidates) for w in set(q.words)}
         first = positions[q.words[0]]
         rest = [(i.__rsub__, positions[w]) for i, w in enumerate(q.words) if i]
-        decode = field.format.decode_positions
+        decode = (
+            iter_positions
+            if isinstance(field.format, CompactPositions)
+            else field.format.decode_positions
+        )
+        if len(rest) == 1:  # two words: is any start shared, without making the shared set
+            back, second = rest[0]
+            return {
+                d
+                for d in candidates
+                if not set(decode(first[d])).isdisjoint(map(back, decode(second[d])))
+            }
         found = set()
         for d in candidates:
             starts = set(decode(first[d]))  # where the phrase may start

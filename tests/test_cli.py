@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from newssearch import __version__
 from newssearch.cli import app
-from newssearch.indexer import run_lock
+from newssearch.store import run_lock
 
 from .conftest import DATA, ROOT, SEED_CODE, WriteStory
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newssearch import IndexLocked, IndexReport, NewsIndex, index_stories
-from newssearch.indexer import run_lock
+from newssearch.store import run_lock
 
 from .conftest import DATA, WriteStory, file_count, story_text
 

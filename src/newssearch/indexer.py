@@ -1,60 +1,40 @@
-"""Open, create and update the Whoosh index.
+"""Update the index: one indexing run (`update_index`).
 
-`open_index`/`create_index` translate Whoosh's failures into `IndexNotFound` and
-`IndexDamaged`. `update_index` is one indexing run:
-
-1. take the run lock (a second writer waits `LOCK_WAIT` seconds, then `IndexLocked`);
-2. walk the roots and `stat` every matched file;
-3. read what the index already holds (path, `sig`, code) from its columns, and the
-   side file's memory of rejected and duplicate files, so an unchanged file is never parsed;
-4. visit files newest first (ties by path): the first live file to claim a story code
+1. The caller takes the run lock (`store.run_lock`).
+2. Walk the roots and `stat` every matched file.
+3. Read what the index already holds (path, `sig`, code) from its columns, and the
+   side file's memory of rejected and duplicate files, so an unchanged file is never parsed.
+4. Visit files newest first (ties by path): the first live file to claim a story code
    keeps it, later ones are reported as duplicates -- so a story saved again under another
-   name replaces the older copy, and the choice depends only on the files on disk;
-5. write in batches of `BATCH_SIZE` stories, one commit each: a killed run keeps what it
-   committed and the next run carries on from there.
-
-Beside Whoosh's files the index directory holds `newssearch.json`: the schema version, the
-indexed roots and the files last skipped (rejected or duplicate) with their `sig`.
+   name replaces the older copy, and the choice depends only on the files on disk.
+5. Write in batches of `BATCH_SIZE` stories, one commit each: a killed run keeps what it
+   committed and the next run carries on from there. A large run writes in worker
+   processes (`parallel`); commits drop segments left with no live story and merge small
+   ones (`MAX_SEGMENTS`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import compress
-from typing import Any, TypeVar
+from typing import Any
 
-from whoosh import index as whoosh_index
 from whoosh import writing
-from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
-from whoosh.util.filelock import try_for
 
-from newssearch import stories
+from newssearch import store, stories
 from newssearch.codec import NewsCodec
-from newssearch.errors import (
-    DAMAGE_ERRORS,
-    IndexDamaged,
-    IndexLocked,
-    IndexNotFound,
-    IndexWriteError,
-    InputError,
-    damaged,
-)
+from newssearch.errors import DAMAGE_ERRORS, IndexWriteError, InputError, damaged
 from newssearch.models import DuplicateFile, FileWarning, IndexReport, RejectedFile, Story
 from newssearch.newsindex import BATCH_SIZE, Progress
 from newssearch.parallel import SafeMpWriter, WorkerFailed
-from newssearch.pool import news_writer
-from newssearch.schema import SCHEMA_VERSION, make_schema
+from newssearch.schema import SCHEMA_VERSION
 from newssearch.segments import column_strings
+from newssearch.store import LOCK_WAIT
 
-META_FILE = "newssearch.json"
-RUN_LOCK = "newssearch-run"
-LOCK_WAIT = 3.0
-"""Seconds a second writer waits for the index before giving up."""
 PARALLEL_FROM = 1000
 """Runs with fewer stories to index than this use one process."""
 MAX_WORKERS = 4
@@ -63,92 +43,13 @@ MAX_SEGMENTS = 24
 250,000 stories in batches of `BATCH_SIZE` on two cores make 18, which need no merge."""
 
 
-def open_index(path: str) -> Any:
-    """Open the index at `path` for reading and writing, checking its schema version."""
-    if not os.path.isdir(path):
-        raise IndexNotFound(f"no index at {path}; run 'newssearch index DIR' first")
-    if is_empty(path):
-        raise IndexNotFound(f"no index at {path}; run 'newssearch index DIR' first")
-    if not os.path.exists(os.path.join(path, META_FILE)):
-        raise IndexNotFound(
-            f"{path} is not a newssearch index (it holds other files); choose another --index"
-        )
-    if read_meta(path).get("schema_version") != SCHEMA_VERSION:
-        raise IndexDamaged(
-            f"the index at {path} was made by an incompatible version of newssearch; "
-            f"rebuild it with 'newssearch index --full --index {path} DIR'"
-        )
-    try:
-        return retry_vanished(lambda: whoosh_index.open_dir(path))
-    except whoosh_index.EmptyIndexError as e:
-        raise IndexDamaged(
-            f"the index at {path} is damaged (no table of contents); "
-            f"rebuild it with 'newssearch index --full --index {path} DIR'"
-        ) from e
-    except (*DAMAGE_ERRORS, whoosh_index.IndexError) as e:
-        raise damaged(path, e) from e
-
-
-T = TypeVar("T")
-
-
-def retry_vanished(opener: Callable[[], T], attempts: int = 8) -> T:
-    """Call `opener`, again when a file it needed vanished: a writer committing at that
-    moment replaces the table of contents and deletes the files it no longer uses, so
-    a reader that lists them just before may find them gone. A file that stays missing
-    is damage, and its error is raised."""
-    for attempt in range(attempts):
-        try:
-            return opener()
-        except FileNotFoundError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
-def create_index(path: str, *, roots: Iterable[str] = ()) -> Any:
-    """Create an empty index at `path`, replacing an index already there.
-
-    A readable index of this version is emptied by a commit that drops every segment, so
-    readers never see a moment without an index; a damaged or older one is recreated.
-    A directory that holds other files and no index is left alone, so a mistyped
-    `--index` cannot wipe unrelated data.
-    """
-    check_creatable(path)
-    meta = {"schema_version": SCHEMA_VERSION, "roots": list(roots), "skipped": {}}
-    try:
-        ix = _emptied(path)
-        if ix is None:
-            os.makedirs(path, exist_ok=True)
-            ix = whoosh_index.create_in(path, make_schema())
-        write_meta(path, meta)
-    except OSError as e:
-        raise InputError(f"cannot create an index at {path}: {e.strerror}") from e
-    return ix
-
-
-def _emptied(path: str) -> Any:
-    """The index at `path` after a commit that clears it, or None when there is no
-    readable index of this schema version there."""
-    if read_meta(path).get("schema_version") != SCHEMA_VERSION:
-        return None
-    try:
-        ix = whoosh_index.open_dir(path)
-        new_writer(ix).commit(mergetype=writing.CLEAR)
-    except (*DAMAGE_ERRORS, whoosh_index.IndexError):
-        return None
-    return ix
-
-
 def new_writer(ix: Any, procs: int = 1) -> Any:
     """A writer for `ix` that writes compact segments (every writer must be one), in
     `procs` worker processes when `procs` > 1 (commit those with `_drop_empty`,
     which merges nothing)."""
-    options = {"timeout": LOCK_WAIT, "codec": NewsCodec()}
     if procs > 1:
-        return SafeMpWriter(ix, procs, batchsize=256, **options)
-    return news_writer(ix, **options)
+        return SafeMpWriter(ix, procs, batchsize=256, timeout=LOCK_WAIT, codec=NewsCodec())
+    return store.writer(ix)
 
 
 def workers() -> int:
@@ -197,46 +98,6 @@ def tidy(ix: Any) -> None:
     """Merge segments down to `MAX_SEGMENTS` if a run left more."""
     if len(ix._segments()) > MAX_SEGMENTS:
         new_writer(ix).commit(mergetype=_merge_smallest)
-
-
-def check_creatable(path: str) -> None:
-    """Raise `InputError` unless an index may be created at `path`."""
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise InputError(f"cannot create an index at {path}: it is a file")
-    if not is_empty(path) and not _is_ours(path):
-        raise InputError(
-            f"{path} is not empty and holds no newssearch index; choose another --index"
-        )
-
-
-def is_empty(path: str) -> bool:
-    """Whether `path` is missing, or a directory holding nothing but the run lock."""
-    if not os.path.isdir(path):
-        return not os.path.exists(path)
-    return not set(os.listdir(path)) - {RUN_LOCK}
-
-
-def _is_ours(path: str) -> bool:
-    return os.path.exists(os.path.join(path, META_FILE)) or whoosh_index.exists_in(path)
-
-
-def read_meta(path: str) -> dict[str, Any]:
-    """Read the side file; a missing or unreadable one reads as empty."""
-    try:
-        with open(os.path.join(path, META_FILE), encoding="utf-8") as f:
-            meta = json.load(f)
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def write_meta(path: str, meta: dict[str, Any]) -> None:
-    """Replace the side file atomically."""
-    target = os.path.join(path, META_FILE)
-    tmp = target + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(meta, f)
-    os.replace(tmp, target)
 
 
 @dataclass
@@ -364,27 +225,6 @@ class _Batches:
             writer._finish()
 
 
-class _RunLock:
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._lock = FileStorage(path).lock(RUN_LOCK)
-
-    def __enter__(self) -> _RunLock:
-        if not try_for(self._lock.acquire, timeout=LOCK_WAIT, delay=0.05):
-            raise IndexLocked(f"index {self._path} is locked by another writer")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._lock.release()
-
-
-def run_lock(path: str) -> _RunLock:
-    """The lock one indexing run holds from start to end."""
-    check_creatable(path)
-    os.makedirs(path, exist_ok=True)
-    return _RunLock(path)
-
-
 def _indexed(ix: Any) -> _Indexed:
     """What the index holds, read from its columns (no stored documents)."""
     found = _Indexed()
@@ -425,7 +265,7 @@ def update_index(
 ) -> IndexReport:
     """Bring the index in line with the story files under `roots` (see module docstring).
 
-    The caller holds `run_lock(index_path)` and, for `full`, has just recreated `ix`.
+    The caller holds `store.run_lock(index_path)` and, for `full`, has just recreated `ix`.
     `jobs` worker processes index a large run (default: one per core, see `workers`).
     """
     started = time.perf_counter()
@@ -444,7 +284,7 @@ def update_index(
                 live[item.path] = item
     unusable = {r.path for r in tally.rejected}
 
-    meta = read_meta(index_path)
+    meta = store.read_meta(index_path)
     try:
         known = _indexed(ix)
     except DAMAGE_ERRORS as e:
@@ -454,7 +294,7 @@ def update_index(
     meta_roots = sorted(set(meta.get("roots", [])) | set(roots))
 
     def save_meta() -> None:
-        write_meta(
+        store.write_meta(
             index_path,
             {"schema_version": SCHEMA_VERSION, "roots": meta_roots, "skipped": new_skipped},
         )

@@ -116,34 +116,34 @@ class NewsIndex:
     @classmethod
     def open(cls, path: str) -> NewsIndex:
         """Open the existing index at `path`; raise `IndexNotFound` or `IndexDamaged`."""
-        from newssearch import indexer
+        from newssearch import store
 
-        return cls(path, indexer.open_index(path))
+        return cls(path, store.open_index(path))
 
     @classmethod
     def create(cls, path: str) -> NewsIndex:
         """Create an empty index at `path`, replacing any newssearch index there."""
-        from newssearch import indexer
+        from newssearch import store
 
-        with indexer.run_lock(path):
-            return cls(path, indexer.create_index(path))
+        with store.run_lock(path):
+            return cls(path, store.create_index(path))
 
     @classmethod
     def rebuild(cls, path: str) -> NewsIndex:
         """Replace the index at `path` (even a damaged one) with an empty one that keeps
         the list of indexed roots, so `index()` with no paths refills it."""
-        from newssearch import indexer
+        from newssearch import store
 
-        with indexer.run_lock(path):
-            roots = indexer.read_meta(path).get("roots", []) if os.path.isdir(path) else []
-            return cls(path, indexer.create_index(path, roots=roots))
+        with store.run_lock(path):
+            roots = store.read_meta(path).get("roots", []) if os.path.isdir(path) else []
+            return cls(path, store.create_index(path, roots=roots))
 
     @classmethod
     def open_or_create(cls, path: str) -> NewsIndex:
         """Open the index at `path`, creating it when there is none yet."""
-        from newssearch import indexer
+        from newssearch import store
 
-        if indexer.is_empty(path):
+        if store.is_empty(path):
             return cls.create(path)
         return cls.open(path)
 
@@ -183,15 +183,15 @@ class NewsIndex:
         jobs: worker processes for a large run (default: one per core, at most 4).
         progress: called with (files done, files in all) as the run goes.
         """
-        from newssearch import indexer
+        from newssearch import indexer, store
 
         paths = list(paths) or list(self.roots())
         if not paths:
             raise InputError("nothing to index: name a directory of story files")
-        with indexer.run_lock(self.path):
+        with store.run_lock(self.path):
             if full:
                 self._ix.close()
-                self._ix = indexer.create_index(self.path)
+                self._ix = store.create_index(self.path)
             return indexer.update_index(
                 self._ix,
                 self.path,
@@ -294,9 +294,9 @@ class NewsIndex:
 
     def roots(self) -> tuple[str, ...]:
         """The directories and files indexed into this index so far."""
-        from newssearch import indexer
+        from newssearch import store
 
-        return tuple(indexer.read_meta(self.path).get("roots", []))
+        return tuple(store.read_meta(self.path).get("roots", []))
 
     @contextmanager
     def _searcher(self) -> Iterator[Any]:

@@ -185,19 +185,13 @@ class Scores:
             if isinstance(field.format, CompactPositions)
             else field.format.decode_positions
         )
-        if len(rest) == 1:  # two words: is any start shared, without making the shared set
-            back, second = rest[0]
-            return {
-                d
-                for d in candidates
-                if not set(decode(first[d])).isdisjoint(map(back, decode(second[d])))
-            }
+        *middle, (back, last) = rest  # back: from a word's position to the phrase's start
         found = set()
         for d in candidates:
             starts = set(decode(first[d]))  # where the phrase may start
-            for back, at in rest:  # back: from the word's position to the phrase's start
-                starts.intersection_update(map(back, decode(at[d])))
-            if starts:
+            for middle_back, at in middle:
+                starts.intersection_update(map(middle_back, decode(at[d])))
+            if not starts.isdisjoint(map(back, decode(last[d]))):
                 found.add(d)
         return found
 

@@ -220,18 +220,13 @@ def matcher(glob: str) -> Callable[[str, str], bool]:
     """A test of whether a file matches `--glob`, given its name and its root-relative
     path: the pattern is matched against the name, or against the whole relative path
     when it holds a `/`."""
-    ending = _ending(glob)
-    if ending is not None:
+    if re.fullmatch(r"\*[^*?\[\]/]*", glob):  # `*.txt`: a test of the name's ending
+        ending = glob[1:]
         return lambda name, rel: name.endswith(ending)
     match = re.compile(fnmatch.translate(glob)).match
     if "/" in glob:
         return lambda name, rel: match(rel.replace(os.sep, "/")) is not None
     return lambda name, rel: match(name) is not None
-
-
-def _ending(glob: str) -> str | None:
-    """For a glob like `*.txt`, which only tests how a name ends: that ending."""
-    return glob[1:] if re.fullmatch(r"\*[^*?\[\]/]*", glob) else None
 
 
 def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundFile | Unusable]:
@@ -248,7 +243,6 @@ def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundF
         return
     real_root = os.path.realpath(root)
     wanted = matcher(glob)
-    ending = _ending(glob)  # tested here without a call, for the usual glob
     lstat, is_regular = os.lstat, stat.S_ISREG
     seen: set[tuple[int, int]] = set()
     todo = [(root, "")]  # directories still to list, and their paths relative to root
@@ -281,7 +275,7 @@ def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundF
                 if follow_links or not entry.is_symlink():
                     subdirs.append((entry.path, rel + os.sep))
                 continue
-            if not (name.endswith(ending) if ending is not None else wanted(name, rel)):
+            if not wanted(name, rel):
                 continue
             try:  # the usual case in one system call: a plain file, no link
                 # (`lstat` of the path costs less than `entry.stat`)

@@ -36,11 +36,7 @@ from newssearch.pool import news_writer
 from newssearch.schema import SCHEMA_VERSION, make_schema
 
 META_FILE = "newssearch.json"
-
-
 RUN_LOCK = "newssearch-run"
-
-
 LOCK_WAIT = 3.0
 """Seconds a second writer waits for the index before giving up."""
 

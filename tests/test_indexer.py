@@ -277,6 +277,26 @@ def test_updates_delete_old_documents_after_a_merge_renumbers_them(
         assert ix.search("second").total == 6
 
 
+def test_an_update_deletes_every_document_of_its_code(
+    write_story: WriteStory, index_path: str
+) -> None:
+    from newssearch import store
+
+    for n in range(1, 4):
+        root = str(write_story(f"{n}.txt", code=str(n), headline=f"First draft {n}").parent)
+    index_stories(index_path, [root])
+    ix = store.open_index(index_path)
+    with store.writer(ix) as w:  # more documents with code 2, as no run would write
+        for n in range(2):
+            w.add_document(code="2", headline="Stray copy", body="", path=f"/x/{n}", sig="1:1")
+    ix.close()
+    touch_later(write_story("2.txt", code="2", headline="Second draft 2"))
+    assert index_stories(index_path, [root]).updated == 1
+    with NewsIndex.open(index_path) as ix2:
+        assert ix2.search("stray").total == 0
+        assert ix2.search("draft").total == 3
+
+
 def test_create_refuses_a_directory_of_other_files(tmp_path: Path) -> None:
     from newssearch import InputError
 

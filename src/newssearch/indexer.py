@@ -110,7 +110,7 @@ class _Indexed:
     segments: list[tuple[str, list[str], list[str], Iterable[int]]] = field(default_factory=list)
     """Each segment's id, and the paths, codes and numbers of its live documents."""
     _codes: dict[str, str] | None = None
-    _places: dict[str, list[tuple[str, int]]] | None = None
+    _numbers: list[tuple[str, dict[str, int] | None]] | None = None
 
     def code(self) -> dict[str, str]:
         """Each indexed path's story code."""
@@ -120,14 +120,22 @@ class _Indexed:
                 self._codes.update(zip(paths, codes, strict=True))
         return self._codes
 
-    def places(self) -> dict[str, list[tuple[str, int]]]:
-        """Each code's documents as (segment id, document number in the segment)."""
-        if self._places is None:
-            self._places = {}
+    def places(self, code: str) -> list[tuple[str, int]] | None:
+        """Where the documents with this code are, as (segment id, document number in
+        the segment); None when a segment holds some code twice (ask Whoosh then)."""
+        if self._numbers is None:
+            self._numbers = []
             for segment, _, codes, docnums in self.segments:
-                for code, docnum in zip(codes, docnums, strict=True):
-                    self._places.setdefault(code, []).append((segment, docnum))
-        return self._places
+                numbers = dict(zip(codes, docnums, strict=True))
+                unique = len(numbers) == len(codes)
+                self._numbers.append((segment, numbers if unique else None))
+        found = []
+        for segment, held in self._numbers:
+            if held is None:
+                return None
+            if code in held:
+                found.append((segment, held[code]))
+        return found
 
 
 @dataclass
@@ -178,17 +186,17 @@ class _Batches:
         if code in self._deleted:
             return
         writer = self._w()
-        places = self._known.places().get(code, [])
+        places = self._known.places(code)
         if places and all(segment in self._segments for segment, _ in places):
             for segment, docnum in places:
                 self._segments[segment].delete_document(docnum)
-        else:  # a merge since the run began renumbered the documents
+        else:  # a merge since the run began renumbered them, or `places` cannot tell
             writer.delete_by_term("code", code)
         self._deleted.add(code)
         self._pending += 1
 
     def add(self, story: Story, sig: str) -> None:
-        if story.code in self._known.places():
+        if self._known.places(story.code) != []:  # held, or perhaps held (None)
             self.delete_code(story.code)
         self._w().add_document(
             code=story.code,

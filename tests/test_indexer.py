@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -259,14 +260,26 @@ def test_updated_stories_leave_no_empty_segments(write_story: WriteStory, index_
         assert ix.search("version 4").total == 1
 
 
+def write_drafts(
+    write_story: WriteStory, numbers: Iterable[int], draft: str, *, later: bool = False
+) -> str:
+    """Story n as `n.txt` with code n, headlined "<draft> draft n" (dated later than
+    before when `later`); returns their directory."""
+    root = ""
+    for n in numbers:
+        path = write_story(f"{n}.txt", code=str(n), headline=f"{draft} draft {n}")
+        if later:
+            touch_later(path)
+        root = str(path.parent)
+    return root
+
+
 def test_updates_delete_old_documents_after_a_merge_renumbers_them(
     write_story: WriteStory, index_path: str
 ) -> None:
-    for n in range(1, 7):
-        root = str(write_story(f"{n}.txt", code=str(n), headline=f"First draft {n}").parent)
+    root = write_drafts(write_story, range(1, 7), "First")
     index_stories(index_path, [root])
-    for n in range(1, 7):
-        touch_later(write_story(f"{n}.txt", code=str(n), headline=f"Second draft {n}"))
+    write_drafts(write_story, range(1, 7), "Second", later=True)
     # A commit per story: the fifth merges the first segment, which still holds story 6,
     # into a new one.
     report = index_stories(index_path, [root], batch_size=1)
@@ -282,15 +295,14 @@ def test_an_update_deletes_every_document_of_its_code(
 ) -> None:
     from newssearch import store
 
-    for n in range(1, 4):
-        root = str(write_story(f"{n}.txt", code=str(n), headline=f"First draft {n}").parent)
+    root = write_drafts(write_story, range(1, 4), "First")
     index_stories(index_path, [root])
     ix = store.open_index(index_path)
     with store.writer(ix) as w:  # more documents with code 2, as no run would write
         for n in range(2):
             w.add_document(code="2", headline="Stray copy", body="", path=f"/x/{n}", sig="1:1")
     ix.close()
-    touch_later(write_story("2.txt", code="2", headline="Second draft 2"))
+    write_drafts(write_story, [2], "Second", later=True)
     assert index_stories(index_path, [root]).updated == 1
     with NewsIndex.open(index_path) as ix2:
         assert ix2.search("stray").total == 0

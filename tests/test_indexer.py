@@ -173,6 +173,28 @@ def test_rejected_files_are_reported_and_the_rest_indexed(
     assert again.unchanged == 2 and balanced(again)
 
 
+def test_reports_list_files_in_path_order(write_story: WriteStory, index_path: str) -> None:
+    # enough files in two directories that the order the file system lists them in
+    # (the walk's) is not path order
+    for n in range(16):
+        folder = "ab"[n % 2]
+        write_story(f"{folder}/{n:02}-empty.txt", text="")
+        write_story(f"{folder}/{n:02}-same-code.txt", code="7")
+        write_story(f"{folder}/{n:02}-no-date.txt", date_line=None, code=str(100 + n))
+    root = str(Path(index_path).parent / "stories")
+    first = index_stories(index_path, [root])
+    again = index_stories(index_path, [root])  # what it skipped comes from the side file
+    for found, count in (
+        (first.rejected, 16),
+        (first.duplicates, 15),
+        (first.warnings, 16),
+        (again.rejected, 16),
+        (again.duplicates, 15),
+    ):
+        paths = [item.path for item in found]
+        assert len(paths) == count and paths == sorted(paths)
+
+
 def test_glob_selects_files(write_story: WriteStory, index_path: str) -> None:
     write_story("a.story", code="1")
     write_story("b.txt", code="2")

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import compress
+from operator import attrgetter
 from typing import Any
 
 from whoosh import writing
@@ -41,6 +42,8 @@ MAX_WORKERS = 4
 MAX_SEGMENTS = 24
 """A run that leaves more segments merges the smallest (searches visit every segment).
 250,000 stories in batches of `BATCH_SIZE` on two cores make 18, which need no merge."""
+
+_by_path = attrgetter("path")  # reports list files in path order, whatever the walk's
 
 
 def new_writer(ix: Any, procs: int = 1) -> Any:
@@ -432,9 +435,9 @@ def update_index(
         updated=tally.updated,
         removed=tally.removed,
         unchanged=tally.unchanged,
-        rejected=tuple(tally.rejected),
-        duplicates=tuple(tally.duplicates),
-        warnings=tuple(tally.warnings),
+        rejected=tuple(sorted(tally.rejected, key=_by_path)),
+        duplicates=tuple(sorted(tally.duplicates, key=_by_path)),
+        warnings=tuple(sorted(tally.warnings, key=_by_path)),
         seconds=time.perf_counter() - started,
     )
 

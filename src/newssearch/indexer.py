@@ -105,21 +105,41 @@ def tidy(ix: Any) -> None:
 
 @dataclass
 class _Indexed:
-    """What the index holds: each file path's `sig`; each path's story code and where
-    each code's documents are, made on first use (a run that changes nothing needs
-    neither)."""
+    """What the index holds: each file path's `sig`; on request (`read_codes`), each
+    path's story code and where each code's documents are (a run that changes nothing
+    needs neither)."""
 
     sig: dict[str, str] = field(default_factory=dict)
-    segments: list[tuple[str, list[str], list[str], Iterable[int]]] = field(default_factory=list)
-    """Each segment's id, and the paths, codes and numbers of its live documents."""
+    segments: list[tuple[str, list[str], Iterable[int]]] = field(default_factory=list)
+    """Each segment's id, and the paths and numbers of its live documents."""
+    _codes_of: list[list[str]] | None = None
+    """Each segment's codes, in the order of its paths."""
     _codes: dict[str, str] | None = None
     _numbers: list[tuple[str, dict[str, int] | None]] | None = None
+
+    def read_codes(self, ix: Any) -> None:
+        """Read the segments' code columns. Call it before the run's first commit: the
+        index must be the one `_indexed` read."""
+        codes_of = []
+        with ix.reader() as r:
+            leaves = [leaf for leaf, _ in r.leaf_readers()] if r.doc_count_all() else []
+            for (segment, _, docnums), leaf in zip(self.segments, leaves, strict=True):
+                if leaf.segment().segment_id() != segment:
+                    raise ValueError(f"segment {segment} changed during the run")
+                codes = column_strings(leaf, "code")
+                codes_of.append([codes[n] for n in docnums] if leaf.has_deletions() else codes)
+        self._codes_of = codes_of
+
+    def _segment_codes(self) -> list[list[str]]:
+        if self._codes_of is None:
+            raise RuntimeError("read_codes() first")
+        return self._codes_of
 
     def code(self) -> dict[str, str]:
         """Each indexed path's story code."""
         if self._codes is None:
             self._codes = {}
-            for _, paths, codes, _ in self.segments:
+            for (_, paths, _), codes in zip(self.segments, self._segment_codes(), strict=True):
                 self._codes.update(zip(paths, codes, strict=True))
         return self._codes
 
@@ -128,7 +148,9 @@ class _Indexed:
         the segment); None when a segment holds some code twice (ask Whoosh then)."""
         if self._numbers is None:
             self._numbers = []
-            for segment, _, codes, docnums in self.segments:
+            for (segment, _, docnums), codes in zip(
+                self.segments, self._segment_codes(), strict=True
+            ):
                 numbers = dict(zip(codes, docnums, strict=True))
                 unique = len(numbers) == len(codes)
                 self._numbers.append((segment, numbers if unique else None))
@@ -241,14 +263,14 @@ def _indexed(ix: Any) -> _Indexed:
     found = _Indexed()
     with ix.reader() as r:
         for leaf, _ in r.leaf_readers() if r.doc_count_all() else ():
-            paths, sigs, codes = (column_strings(leaf, name) for name in ("path", "sig", "code"))
+            paths, sigs = column_strings(leaf, "path"), column_strings(leaf, "sig")
             docnums: Iterable[int] = range(len(paths))
             if leaf.has_deletions():
                 live = [n not in leaf.deleted_docs_set for n in docnums]
                 docnums = list(compress(docnums, live))
-                paths, sigs, codes = (list(compress(c, live)) for c in (paths, sigs, codes))
+                paths, sigs = list(compress(paths, live)), list(compress(sigs, live))
             found.sig.update(zip(paths, sigs, strict=True))
-            found.segments.append((leaf.segment().segment_id(), paths, codes, docnums))
+            found.segments.append((leaf.segment().segment_id(), paths, docnums))
     return found
 
 
@@ -316,6 +338,12 @@ def update_index(
     else:
         held = set(unchanged)
         changed = [f for p, f in live.items() if p not in held]
+    gone = sorted(known.sig.keys() - live.keys())
+    if changed or gone:
+        try:
+            known.read_codes(ix)
+        except DAMAGE_ERRORS as e:
+            raise damaged(index_path, e) from e
     todo = sum(1 for f in changed if skipped.get(f.path, {}).get("sig") != f.sig)
     procs = workers() if jobs is None else max(1, jobs)
     batches = _Batches(
@@ -336,7 +364,7 @@ def update_index(
 
     try:
         outside = []
-        for path in sorted(known.sig.keys() - live.keys()):
+        for path in gone:
             if not under(path):
                 outside.append(path)
                 continue

@@ -15,9 +15,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import compress
 from operator import attrgetter
@@ -258,6 +260,20 @@ class _Batches:
             writer._finish()
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector. The walk of a large tree makes a tuple per file,
+    none of them in a cycle, and the collector would visit each several times: 6-7 ms
+    of a 120 ms re-run of 19,000 unchanged files."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _indexed(ix: Any) -> _Indexed:
     """What the index holds, read from its columns (no stored documents)."""
     found = _Indexed()
@@ -306,15 +322,16 @@ def update_index(
     under = _under_roots(roots)
     tally = _Tally()
     live: dict[str, stories.FoundFile] = {}
-    for root in roots:
-        for item in stories.walk(root, glob, follow_links=follow_links):
-            if isinstance(item, stories.Unusable):
-                if item.is_file and item.path not in live:
-                    tally.rejected.append(RejectedFile(item.path, item.reason))
-                elif not item.is_file:
-                    tally.warnings.append(FileWarning(item.path, item.reason))
-            elif item.path not in live:
-                live[item.path] = item
+    with _collector_paused():
+        for root in roots:
+            for item in stories.walk(root, glob, follow_links=follow_links):
+                if isinstance(item, stories.Unusable):
+                    if item.is_file and item.path not in live:
+                        tally.rejected.append(RejectedFile(item.path, item.reason))
+                    elif not item.is_file:
+                        tally.warnings.append(FileWarning(item.path, item.reason))
+                elif item.path not in live:
+                    live[item.path] = item
     unusable = {r.path for r in tally.rejected}
 
     meta = store.read_meta(index_path)
@@ -332,7 +349,8 @@ def update_index(
             {"schema_version": SCHEMA_VERSION, "roots": meta_roots, "skipped": new_skipped},
         )
 
-    unchanged = [p for p, f in live.items() if f.sig == known.sig.get(p)]
+    sigs = known.sig
+    unchanged = [p for p, f in live.items() if f.sig == sigs.get(p)]
     if len(unchanged) == len(live):
         changed: list[stories.FoundFile] = []
     else:

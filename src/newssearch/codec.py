@@ -38,6 +38,8 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
     _maxweight: float
     _minlength: int | None
     _maxlength: int
+    _fixed: int | None
+    """The value size of the format `use_format` gave (None: values vary in size)."""
 
     def add_posting(
         self, id_: int, weight: float, vbytes: bytes, length: int | None = None
@@ -99,7 +101,7 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
             minlength, maxlength = blocks.length_range(lengths, docs)
             maxweight = max(0.0, max(weights))
             value_lengths = [b - a for a, b in zip([0, *ends], ends, strict=False)]
-        fixed = self._format.fixed_value_size()
+        fixed = self._fixed
         if fixed is None:
             joined = bytes(postings.values)
         else:
@@ -123,6 +125,11 @@ class _PostingsWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
         )
         extent: bytes = pack_long(start) + pack_int(len(written))
         return stats + extent
+
+    def use_format(self, format_: Any) -> None:
+        """Write the terms of a field with this format next (`write_term`)."""
+        self._format = format_
+        self._fixed = format_.fixed_value_size()
 
     def fits_one_block(self, postings: Any) -> bool:
         """Whether `write_term` can write these postings."""
@@ -257,7 +264,7 @@ class _FieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
                 length = lengths.doc_field_length
                 by_doc = [length(d, fieldname) for d in range(lengths.doc_count_all())]
             postwriter, key = self._postwriter, pack_ushort(self._fieldid)
-            postwriter._format = field.format
+            postwriter.use_format(field.format)
             for tbytes, postings in terms:
                 if postwriter.fits_one_block(postings):
                     _add_term(self._tindex, key + tbytes, postwriter.write_term(postings, by_doc))

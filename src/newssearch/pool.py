@@ -40,7 +40,7 @@ class _Postings:
         """Order by document number: documents arrive in order, but postings merged in
         from other segments need not."""
         docs = self.docs
-        if all(a <= b for a, b in pairwise(docs)):
+        if len(docs) < 2 or all(a <= b for a, b in pairwise(docs)):
             return
         order = sorted(range(len(docs)), key=docs.__getitem__)
         values = self.value_list()

@@ -211,3 +211,33 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert result.exit_code == 0
         assert "Example" in result.stdout
         assert f"newssearch {command}" in readme
+
+
+def test_help_loads_no_library_module_whoosh_or_rich() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from newssearch.cli import app\n"
+        "try:\n"
+        "    app(['index', '--help'], prog_name='newssearch')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(*sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert "--batch-size" in done.stdout
+    loaded = set(done.stderr.split())
+    heavy = {"whoosh", "rich", "newssearch.models", "newssearch.newsindex", "newssearch.dates"}
+    assert "newssearch.cli" in loaded and not loaded & heavy
+
+
+def test_every_public_name_resolves() -> None:
+    import newssearch
+
+    for name in newssearch.__all__:
+        assert getattr(newssearch, name) is not None
+    assert newssearch.NewsIndex.__module__ == "newssearch.newsindex"
+    with pytest.raises(AttributeError):
+        newssearch.no_such_name  # noqa: B018

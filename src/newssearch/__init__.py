@@ -1,33 +1,69 @@
 """newssearch: index a directory of news stories with Whoosh and search it.
 
-The public API is `NewsIndex` and the dataclasses it returns; see the README.
+The public API is `NewsIndex` and the dataclasses it returns; see the README. Each name
+is imported on first use, so `import newssearch` (and `newssearch --help`) stays light.
 """
 
-from newssearch.dates import parse_date
-from newssearch.errors import (
-    IndexDamaged,
-    IndexLocked,
-    IndexNotFound,
-    IndexWriteError,
-    InputError,
-    NewsSearchError,
-    QueryError,
-)
-from newssearch.models import (
-    DuplicateFile,
-    FileWarning,
-    Hit,
-    IndexReport,
-    IndexStats,
-    RejectedFile,
-    SearchResult,
-    Story,
-    Timeline,
-    TimelineBucket,
-)
-from newssearch.newsindex import NewsIndex, default_index_path, index_stories
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from newssearch.dates import parse_date
+    from newssearch.defaults import default_index_path
+    from newssearch.errors import (
+        IndexDamaged,
+        IndexLocked,
+        IndexNotFound,
+        IndexWriteError,
+        InputError,
+        NewsSearchError,
+        QueryError,
+    )
+    from newssearch.models import (
+        DuplicateFile,
+        FileWarning,
+        Hit,
+        IndexReport,
+        IndexStats,
+        RejectedFile,
+        SearchResult,
+        Story,
+        Timeline,
+        TimelineBucket,
+    )
+    from newssearch.newsindex import NewsIndex, index_stories
 
 __version__ = "0.1.0"
+
+_HOMES = {
+    "newssearch.dates": ("parse_date",),
+    "newssearch.defaults": ("default_index_path",),
+    "newssearch.errors": (
+        "IndexDamaged",
+        "IndexLocked",
+        "IndexNotFound",
+        "IndexWriteError",
+        "InputError",
+        "NewsSearchError",
+        "QueryError",
+    ),
+    "newssearch.models": (
+        "DuplicateFile",
+        "FileWarning",
+        "Hit",
+        "IndexReport",
+        "IndexStats",
+        "RejectedFile",
+        "SearchResult",
+        "Story",
+        "Timeline",
+        "TimelineBucket",
+    ),
+    "newssearch.newsindex": ("NewsIndex", "index_stories"),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "DuplicateFile",
@@ -53,3 +89,16 @@ __all__ = [
     "index_stories",
     "parse_date",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'newssearch' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

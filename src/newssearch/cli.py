@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypedDict
 
 import typer
 
-from newssearch.newsindex import BATCH_SIZE, DEFAULT_INDEX
+from newssearch.defaults import BATCH_SIZE, DEFAULT_INDEX
 from newssearch.output import Format, TableFormat, TextFormat
 
 if TYPE_CHECKING:

@@ -30,9 +30,10 @@ from whoosh.reading import SegmentReader
 
 from newssearch import store, stories
 from newssearch.codec import NewsCodec
+from newssearch.defaults import BATCH_SIZE
 from newssearch.errors import DAMAGE_ERRORS, IndexWriteError, InputError, damaged
 from newssearch.models import DuplicateFile, FileWarning, IndexReport, RejectedFile, Story
-from newssearch.newsindex import BATCH_SIZE, Progress
+from newssearch.newsindex import Progress
 from newssearch.parallel import SafeMpWriter, WorkerFailed
 from newssearch.schema import SCHEMA_VERSION
 from newssearch.segments import column_strings

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from newssearch.dates import as_bound, check_range
+from newssearch.defaults import BATCH_SIZE
 from newssearch.errors import DAMAGE_ERRORS, InputError, NewsSearchError, damaged
 from newssearch.models import IndexReport, IndexStats, SearchResult, Story, Timeline
 
@@ -26,17 +27,6 @@ Sort = Literal["relevance", "newest", "oldest"]
 Period = Literal["day", "week", "month", "year"]
 Progress = Callable[[int, int], None]
 """Called with (files done, files in all) as an indexing run goes."""
-
-DEFAULT_INDEX = "index"
-BATCH_SIZE = 30_000
-"""Stories written per commit: a killed run loses at most this much work, and each
-commit adds a segment per worker process."""
-"""Where the index lives when neither `--index` nor `$NEWSSEARCH_INDEX` says."""
-
-
-def default_index_path() -> str:
-    """`$NEWSSEARCH_INDEX` if set, else `./index`."""
-    return os.environ.get("NEWSSEARCH_INDEX") or DEFAULT_INDEX
 
 
 def index_stories(

@@ -16,10 +16,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TextIO
 
-from newssearch.models import Hit, IndexReport, IndexStats, SearchResult, Story, Timeline
-
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from newssearch.models import Hit, IndexReport, IndexStats, SearchResult, Story, Timeline
 
 
 class Format(StrEnum):

@@ -238,6 +238,7 @@ def test_every_public_name_resolves() -> None:
 
     for name in newssearch.__all__:
         assert getattr(newssearch, name) is not None
+    assert set(newssearch.__all__) == {*newssearch._HOME, "__version__"}
     assert newssearch.NewsIndex.__module__ == "newssearch.newsindex"
     with pytest.raises(AttributeError):
         newssearch.no_such_name  # noqa: B018

@@ -85,7 +85,7 @@ def evaluate(ix: NewsIndex) -> dict[str, float]:
 
 def sweep(ix: NewsIndex) -> None:
     """Print the figures for every combination of the ranking parameters."""
-    from newssearch import ranking
+    from newssearch.searching import ranking
 
     saved = (ranking.HEADLINE_BOOST, ranking.BM25_B, ranking.BM25_K1, ranking.ALL_WORDS_FIRST)
     print(f"{'boost':>5} {'B':>5} {'K1':>5} {'tiers':>5} {'MAP':>6} {'P@10':>6} {'nDCG@10':>8}")

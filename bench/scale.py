@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from newssearch import NewsIndex
-from newssearch.stories import read_story
+from newssearch.stories.parse import read_story
 from quality import CACHE, SHARED
 from speed import load_queries, percentiles
 

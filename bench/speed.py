@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from newssearch import NewsIndex, index_stories
-from newssearch.stories import read_story
+from newssearch.stories.parse import read_story
 from quality import CACHE, SHARED, reuters_index
 
 ROOT = Path(__file__).resolve().parent.parent

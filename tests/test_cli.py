@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from newssearch import __version__
 from newssearch.cli import app
-from newssearch.store import run_lock
+from newssearch.engine.store import run_lock
 
 from .conftest import DATA, ROOT, SEED_CODE, WriteStory
 
@@ -229,7 +229,7 @@ def test_help_loads_no_library_module_whoosh_or_rich() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert "--batch-size" in done.stdout
     loaded = set(done.stderr.split())
-    heavy = {"whoosh", "rich", "newssearch.models", "newssearch.newsindex", "newssearch.dates"}
+    heavy = {"whoosh", "rich", "newssearch.models", "newssearch.api", "newssearch.searching.dates"}
     assert "newssearch.cli" in loaded and not loaded & heavy
 
 
@@ -239,6 +239,6 @@ def test_every_public_name_resolves() -> None:
     for name in newssearch.__all__:
         assert getattr(newssearch, name) is not None
     assert set(newssearch.__all__) == {*newssearch._HOME, "__version__"}
-    assert newssearch.NewsIndex.__module__ == "newssearch.newsindex"
+    assert newssearch.NewsIndex.__module__ == "newssearch.api"
     with pytest.raises(AttributeError):
         newssearch.no_such_name  # noqa: B018

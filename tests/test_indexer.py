@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newssearch import IndexLocked, IndexReport, NewsIndex, index_stories
-from newssearch.store import run_lock
+from newssearch.engine.store import run_lock
 
 from .conftest import DATA, WriteStory, file_count, story_text
 
@@ -234,7 +234,7 @@ def test_second_writer_gets_the_lock_error(write_story: WriteStory, index_path: 
 def test_interrupted_run_keeps_committed_batches(
     write_story: WriteStory, index_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from newssearch import stories
+    from newssearch.stories import parse as stories
 
     for n in range(1, 8):
         write_story(f"{n}.txt", code=str(n), headline=f"Story number {n}")
@@ -315,7 +315,7 @@ def test_updates_delete_old_documents_after_a_merge_renumbers_them(
 def test_an_update_deletes_every_document_of_its_code(
     write_story: WriteStory, index_path: str
 ) -> None:
-    from newssearch import store
+    from newssearch.engine import store
 
     root = write_drafts(write_story, range(1, 4), "First")
     index_stories(index_path, [root])
@@ -362,7 +362,7 @@ def test_worker_processes_do_not_run_the_calling_script_again(tmp_path: Path) ->
     import subprocess
     import sys
 
-    from newssearch.indexer import PARALLEL_FROM
+    from newssearch.indexing.run import PARALLEL_FROM
 
     root = tmp_path / "stories"
     root.mkdir()

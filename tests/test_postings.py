@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import analysis, fields, index, qparser
 
-from newssearch import codec, scoring
-from newssearch.blocks import pack, unpack
-from newssearch.codec import NewsCodec
-from newssearch.pool import news_writer
-from newssearch.postings import decode_positions, encode_positions, term_positions
-from newssearch.stories import read_story
+from newssearch.engine import codec, scoring
+from newssearch.engine.blocks import pack, unpack
+from newssearch.engine.codec import NewsCodec
+from newssearch.engine.fields import decode_positions, encode_positions, term_positions
+from newssearch.engine.pool import news_writer
+from newssearch.stories.parse import read_story
 from tests.conftest import DATA
 
 ANALYZER = analysis.StemmingAnalyzer()
@@ -144,8 +144,8 @@ def test_fast_counting_agrees_with_whoosh_over_segments_and_deletions(tmp_path: 
     from whoosh import query as wq
 
     from newssearch import NewsIndex, index_stories
-    from newssearch.query import expand, parse_query
-    from newssearch.search import query_docs
+    from newssearch.searching.query import expand, parse_query
+    from newssearch.searching.search import query_docs
 
     root = tmp_path / "stories"
     shutil.copytree(DATA, root)
@@ -212,8 +212,8 @@ def test_fast_ranking_agrees_with_whoosh(tmp_path: Path) -> None:
     from datetime import datetime
 
     from newssearch import NewsIndex, index_stories
-    from newssearch.query import expand, parse_query
-    from newssearch.search import _ranked_fast, _ranked_whoosh, date_docs
+    from newssearch.searching.query import expand, parse_query
+    from newssearch.searching.search import _ranked_fast, _ranked_whoosh, date_docs
 
     data_index = str(tmp_path / "ix")
     index_stories(data_index, [str(DATA)])
@@ -248,7 +248,7 @@ def test_fast_ranking_agrees_with_whoosh(tmp_path: Path) -> None:
 def test_view_file_reads_like_bytes_io(data: bytes, steps: list[tuple[str, int]]) -> None:
     import io
 
-    from newssearch.segments import _ViewFile
+    from newssearch.engine.segments import _ViewFile
 
     view, real = _ViewFile(memoryview(data)), io.BytesIO(data)
     for op, n in steps:
@@ -261,7 +261,7 @@ def test_view_file_reads_like_bytes_io(data: bytes, steps: list[tuple[str, int]]
 
 def test_expanded_tiers_share_their_clauses(data_ix: Any) -> None:
     """What a clause matches is worked out once for both tiers (by object)."""
-    from newssearch.query import expand, parse_query
+    from newssearch.searching.query import expand, parse_query
 
     with data_ix._searcher() as searcher:
         parsed = expand(parse_query("oil pric* cocoa", searcher.schema), searcher.reader())

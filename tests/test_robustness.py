@@ -32,10 +32,10 @@ from newssearch import (
     QueryError,
     SearchResult,
     index_stories,
-    stories,
 )
 from newssearch.cli import app
-from newssearch.stories import read_story
+from newssearch.stories import parse as stories
+from newssearch.stories.parse import read_story
 
 from .conftest import DATA, REUTERS_TAR, ROOT, story_text
 

@@ -7,8 +7,8 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newssearch.postings import WORD, stem_of
-from newssearch.snippets import (
+from newssearch.engine.fields import WORD, stem_of
+from newssearch.searching.snippets import (
     CHANGED_LETTERS,
     PASSAGES,
     SCAN_CHARS,
@@ -17,7 +17,7 @@ from newssearch.snippets import (
     snippet,
     word_matches,
 )
-from newssearch.stories import read_story
+from newssearch.stories.parse import read_story
 
 from .conftest import DATA
 

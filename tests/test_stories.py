@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newssearch.stories import (
+from newssearch.stories.parse import (
     MAX_FILE_BYTES,
     FoundFile,
     StoryRejected,
@@ -231,7 +231,7 @@ paragraph = headline_text.map(str.strip)
     ),
 )
 def test_round_trip(headline: str, paragraphs: list[str], code: int, when: datetime) -> None:
-    from newssearch.stories import parse_story
+    from newssearch.stories.parse import parse_story
 
     text = story_text(
         headline,

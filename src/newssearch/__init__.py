@@ -10,7 +10,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from newssearch.dates import parse_date
+    from newssearch.api import NewsIndex, index_stories
     from newssearch.defaults import default_index_path
     from newssearch.errors import (
         IndexDamaged,
@@ -33,12 +33,12 @@ if TYPE_CHECKING:
         Timeline,
         TimelineBucket,
     )
-    from newssearch.newsindex import NewsIndex, index_stories
+    from newssearch.searching.dates import parse_date
 
 __version__ = "0.1.0"
 
 _HOMES = {
-    "newssearch.dates": ("parse_date",),
+    "newssearch.searching.dates": ("parse_date",),
     "newssearch.defaults": ("default_index_path",),
     "newssearch.errors": (
         "IndexDamaged",
@@ -61,7 +61,7 @@ _HOMES = {
         "Timeline",
         "TimelineBucket",
     ),
-    "newssearch.newsindex": ("NewsIndex", "index_stories"),
+    "newssearch.api": ("NewsIndex", "index_stories"),
 }
 _HOME = {name: module for module, names in _HOMES.items() for name in names}
 

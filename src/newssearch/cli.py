@@ -98,8 +98,8 @@ def _errors() -> Iterator[None]:
 
 
 def _date_option(name: str, value: str | None, *, end: bool) -> datetime | None:
-    from newssearch.dates import parse_date
     from newssearch.errors import QueryError
+    from newssearch.searching.dates import parse_date
 
     if value is None:
         return None
@@ -192,7 +192,7 @@ def index(
 
         newssearch index ~/archive --glob '*.story' --index ~/archive-index --format json
     """
-    from newssearch.newsindex import index_stories
+    from newssearch.api import index_stories
     from newssearch.output import console, render_report, report_record
 
     with _errors():
@@ -230,7 +230,7 @@ def _index_with_progress(
 ) -> IndexReport:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from newssearch.newsindex import index_stories
+    from newssearch.api import index_stories
 
     with Progress(
         "[progress.description]{task.description}",
@@ -282,7 +282,7 @@ def search(
 
         newssearch search 'headline:cocoa AND brazil' --since 1987-03 --until 1987-04 --format json
     """
-    from newssearch.newsindex import NewsIndex
+    from newssearch.api import NewsIndex
     from newssearch.output import render_search
 
     since_at = _date_option("--since", since, end=False)
@@ -314,7 +314,7 @@ def show(
 
         newssearch show 1129250
     """
-    from newssearch.newsindex import NewsIndex
+    from newssearch.api import NewsIndex
     from newssearch.output import render_story
 
     with _errors():
@@ -337,7 +337,7 @@ def stats(
 
         newssearch stats --format json
     """
-    from newssearch.newsindex import NewsIndex
+    from newssearch.api import NewsIndex
     from newssearch.output import render_stats
 
     with _errors():
@@ -364,7 +364,7 @@ def similar(
 
         newssearch similar 1129250 --since 2024-01 --format json
     """
-    from newssearch.newsindex import NewsIndex
+    from newssearch.api import NewsIndex
     from newssearch.output import render_search
 
     since_at = _date_option("--since", since, end=False)
@@ -408,7 +408,7 @@ def timeline(
 
         newssearch timeline "oil prices" --since 1987-03 --until 1987-04 --by week --format json
     """
-    from newssearch.newsindex import NewsIndex
+    from newssearch.api import NewsIndex
     from newssearch.output import render_timeline
 
     since_at = _date_option("--since", since, end=False)

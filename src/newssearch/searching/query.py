@@ -5,7 +5,7 @@
 the searcher applies as a filter rather than inside the scored query (scoring a keyword
 query together with a `DateRange` can reorder the top hits). Inline `date:[A to B]` and
 `date:A` clauses are taken out of the text here and read with the same grammar as
-`--since`/`--until` (`newssearch.dates`).
+`--since`/`--until` (`newssearch.searching.dates`).
 
 Whoosh's parser never raises; this module decides what is an error: a query with no words
 left to search for, an unknown field, a date that cannot be read.
@@ -23,9 +23,9 @@ from typing import Any
 from whoosh import qparser
 from whoosh import query as wq
 
-from newssearch import ranking
-from newssearch.dates import check_range, parse_date
 from newssearch.errors import QueryError
+from newssearch.searching import ranking
+from newssearch.searching.dates import check_range, parse_date
 
 SEARCH_FIELDS = ("headline", "body")
 MAX_QUERY_CHARS = 2000

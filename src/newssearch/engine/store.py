@@ -22,8 +22,10 @@ from whoosh import writing
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import try_for
 
-from newssearch import segments  # noqa: F401 (installs the in-place file reads)
-from newssearch.codec import NewsCodec
+from newssearch.engine import segments  # noqa: F401 (installs the in-place file reads)
+from newssearch.engine.codec import NewsCodec
+from newssearch.engine.pool import news_writer
+from newssearch.engine.schema import SCHEMA_VERSION, make_schema
 from newssearch.errors import (
     DAMAGE_ERRORS,
     IndexDamaged,
@@ -32,8 +34,6 @@ from newssearch.errors import (
     InputError,
     damaged,
 )
-from newssearch.pool import news_writer
-from newssearch.schema import SCHEMA_VERSION, make_schema
 
 META_FILE = "newssearch.json"
 RUN_LOCK = "newssearch-run"

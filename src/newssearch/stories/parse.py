@@ -29,8 +29,8 @@ from datetime import datetime
 from functools import partial
 from typing import NamedTuple
 
-from newssearch.dates import MONTHS
 from newssearch.models import Story
+from newssearch.searching.dates import MONTHS
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Larger files are rejected unread: no news story is that long, and it bounds memory."""

@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, Literal
 
-from newssearch.dates import as_bound, check_range
 from newssearch.defaults import BATCH_SIZE
 from newssearch.errors import DAMAGE_ERRORS, InputError, NewsSearchError, damaged
 from newssearch.models import IndexReport, IndexStats, SearchResult, Story, Timeline
+from newssearch.searching.dates import as_bound, check_range
 
 # Whoosh is imported inside the methods, so that importing newssearch (and running
 # `newssearch --help`) stays fast.
@@ -46,7 +46,7 @@ def index_stories(
     index_path: the index directory.
     paths, glob, full, follow_links, batch_size, jobs, progress: as for `NewsIndex.index`.
     """
-    from newssearch import indexer
+    from newssearch.indexing import run as indexer
 
     paths = indexer.check_roots(paths)
     if full:
@@ -66,7 +66,7 @@ def index_stories(
 
 
 def _parse(query: str, since: date | datetime | None, until: date | datetime | None) -> Any:
-    from newssearch.query import parse_query
+    from newssearch.searching.query import parse_query
 
     return parse_query(
         query, _schema(), since=as_bound(since, end=False), until=as_bound(until, end=True)
@@ -77,7 +77,7 @@ def _parse(query: str, since: date | datetime | None, until: date | datetime | N
 def _schema() -> Any:
     # the schema of this version: open() has checked that the index has it too, and
     # parsing with it saves re-reading the index's table of contents for every query
-    from newssearch.schema import make_schema
+    from newssearch.engine.schema import make_schema
 
     return make_schema()
 
@@ -106,14 +106,14 @@ class NewsIndex:
     @classmethod
     def open(cls, path: str) -> NewsIndex:
         """Open the existing index at `path`; raise `IndexNotFound` or `IndexDamaged`."""
-        from newssearch import store
+        from newssearch.engine import store
 
         return cls(path, store.open_index(path))
 
     @classmethod
     def create(cls, path: str) -> NewsIndex:
         """Create an empty index at `path`, replacing any newssearch index there."""
-        from newssearch import store
+        from newssearch.engine import store
 
         with store.run_lock(path):
             return cls(path, store.create_index(path))
@@ -122,7 +122,7 @@ class NewsIndex:
     def rebuild(cls, path: str) -> NewsIndex:
         """Replace the index at `path` (even a damaged one) with an empty one that keeps
         the list of indexed roots, so `index()` with no paths refills it."""
-        from newssearch import store
+        from newssearch.engine import store
 
         with store.run_lock(path):
             roots = store.read_meta(path).get("roots", []) if os.path.isdir(path) else []
@@ -131,7 +131,7 @@ class NewsIndex:
     @classmethod
     def open_or_create(cls, path: str) -> NewsIndex:
         """Open the index at `path`, creating it when there is none yet."""
-        from newssearch import store
+        from newssearch.engine import store
 
         if store.is_empty(path):
             return cls.create(path)
@@ -173,7 +173,8 @@ class NewsIndex:
         jobs: worker processes for a large run (default: one per core, at most 4).
         progress: called with (files done, files in all) as the run goes.
         """
-        from newssearch import indexer, store
+        from newssearch.engine import store
+        from newssearch.indexing import run as indexer
 
         paths = list(paths) or list(self.roots())
         if not paths:
@@ -215,7 +216,7 @@ class NewsIndex:
         sort: "relevance", "newest" or "oldest".
         recent: blend relevance with recency (see the README); only with "relevance".
         """
-        from newssearch import search
+        from newssearch.searching import search
 
         parsed = _parse(query, since, until)
         with self._searcher() as s:
@@ -237,7 +238,7 @@ class NewsIndex:
 
         since, until, limit, page: as for `search`.
         """
-        from newssearch import search
+        from newssearch.searching import search
 
         lo, hi = as_bound(since, end=False), as_bound(until, end=True)
         check_range(lo, hi)
@@ -257,7 +258,7 @@ class NewsIndex:
         query, since, until: as for `search` (the counts add up to its total).
         by: "day", "week", "month" or "year".
         """
-        from newssearch import search
+        from newssearch.searching import search
 
         parsed = _parse(query, since, until)
         with self._searcher() as s:
@@ -265,14 +266,14 @@ class NewsIndex:
 
     def get(self, code: str) -> Story | None:
         """The story with this code, or None."""
-        from newssearch import search
+        from newssearch.searching import search
 
         with self._searcher() as s:
             return search.get_story(s, code)
 
     def stats(self) -> IndexStats:
         """How many stories, over which dates, from which roots, and the size on disk."""
-        from newssearch import search
+        from newssearch.searching import search
 
         size = sum(
             os.path.getsize(os.path.join(self.path, n))
@@ -284,7 +285,7 @@ class NewsIndex:
 
     def roots(self) -> tuple[str, ...]:
         """The directories and files indexed into this index so far."""
-        from newssearch import store
+        from newssearch.engine import store
 
         return tuple(store.read_meta(self.path).get("roots", []))
 
@@ -294,7 +295,7 @@ class NewsIndex:
         (opening one costs a file open per segment, so it is kept between searches); the
         file errors a damaged index raises while it is opened or read become
         `IndexDamaged`. Errors of newssearch's own pass through."""
-        from newssearch import ranking
+        from newssearch.searching import ranking
 
         try:
             # Whoosh's reader() itself retries when a commit removes files under it

@@ -27,7 +27,7 @@ from typing import Any
 
 from whoosh import multiproc
 
-from newssearch.pool import news_writer, use_term_pool
+from newssearch.engine.pool import news_writer, use_term_pool
 
 PARENT_POLL = 1.0
 """Seconds between a waiting worker's checks that its parent is alive."""

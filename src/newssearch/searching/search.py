@@ -22,12 +22,13 @@ from whoosh import columns, sorting
 from whoosh import query as wq
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
-from newssearch import ranking, scoring, snippets
+from newssearch.api import Sort
+from newssearch.engine import scoring
+from newssearch.engine.segments import column_value, stored_fields
 from newssearch.errors import QueryError
 from newssearch.models import Hit, IndexStats, SearchResult, Story, Timeline, TimelineBucket
-from newssearch.newsindex import Sort
-from newssearch.query import ParsedQuery, edit_distance, expand
-from newssearch.segments import column_value, stored_fields
+from newssearch.searching import ranking, snippets
+from newssearch.searching.query import ParsedQuery, edit_distance, expand
 
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 

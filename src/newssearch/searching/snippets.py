@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from newssearch.postings import WORD, stem_of
+from newssearch.engine.fields import WORD, stem_of
 
 SNIPPET_CHARS = 160
 """Longest opening shown when no word matched."""

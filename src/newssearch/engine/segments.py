@@ -27,8 +27,8 @@ from whoosh.codec import whoosh3
 from whoosh.filedb import compound, structfile
 from whoosh.reading import TermNotFound
 
-from newssearch import blocks
-from newssearch.codec import NewsCodec
+from newssearch.engine import blocks
+from newssearch.engine.codec import NewsCodec
 
 
 def term_infos(searcher: Any, fieldname: str, text: str) -> Iterator[tuple[Any, int, Any]]:

@@ -27,7 +27,7 @@ from typing import Any
 
 from whoosh import analysis, fields
 
-from newssearch.postings import FastText
+from newssearch.engine.fields import FastText
 
 SCHEMA_VERSION = 4
 

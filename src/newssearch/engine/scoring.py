@@ -39,8 +39,8 @@ from whoosh import columns
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from newssearch.postings import CompactPositions, iter_positions
-from newssearch.segments import is_compact, read_postings, read_values, term_infos
+from newssearch.engine.fields import CompactPositions, iter_positions
+from newssearch.engine.segments import is_compact, read_postings, read_values, term_infos
 
 Scored = dict[int, float]
 

@@ -28,16 +28,17 @@ from typing import Any
 from whoosh import writing
 from whoosh.reading import SegmentReader
 
-from newssearch import store, stories
-from newssearch.codec import NewsCodec
+from newssearch.api import Progress
 from newssearch.defaults import BATCH_SIZE
+from newssearch.engine import store
+from newssearch.engine.codec import NewsCodec
+from newssearch.engine.parallel import SafeMpWriter, WorkerFailed
+from newssearch.engine.schema import SCHEMA_VERSION
+from newssearch.engine.segments import column_strings
+from newssearch.engine.store import LOCK_WAIT
 from newssearch.errors import DAMAGE_ERRORS, IndexWriteError, InputError, damaged
 from newssearch.models import DuplicateFile, FileWarning, IndexReport, RejectedFile, Story
-from newssearch.newsindex import Progress
-from newssearch.parallel import SafeMpWriter, WorkerFailed
-from newssearch.schema import SCHEMA_VERSION
-from newssearch.segments import column_strings
-from newssearch.store import LOCK_WAIT
+from newssearch.stories import parse as stories
 
 PARALLEL_FROM = 1000
 """Runs with fewer stories to index than this use one process."""

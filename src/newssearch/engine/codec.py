@@ -21,8 +21,8 @@ from whoosh.codec import whoosh3
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length
 
-from newssearch import blocks
-from newssearch.pool import TermPool
+from newssearch.engine import blocks
+from newssearch.engine.pool import TermPool
 
 BLOCK_LIMIT = 512
 """Postings per block (W3's 128 makes reading a common word's postings cost more in

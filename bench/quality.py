@@ -16,7 +16,7 @@ import tarfile
 from collections import defaultdict
 from pathlib import Path
 
-from newssearch import IndexDamaged, NewsIndex, index_stories
+from newssearch import IndexDamaged, IndexOptions, NewsIndex, index_stories
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -40,7 +40,7 @@ def reuters_index() -> str:
     try:
         index_stories(str(index), [str(corpus)])
     except IndexDamaged:  # made by an older version: rebuild
-        index_stories(str(index), [str(corpus)], full=True)
+        index_stories(str(index), [str(corpus)], IndexOptions(full=True))
     return str(index)
 
 

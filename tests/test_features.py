@@ -79,7 +79,9 @@ def test_similar_never_returns_the_story_itself(data_ix: NewsIndex) -> None:
 
 
 def test_timeline_fills_empty_periods(data_ix: NewsIndex) -> None:
-    timeline = data_ix.timeline("cocoa", since=date(1987, 1, 1), until=date(1987, 6, 30))
+    timeline = data_ix.timeline(
+        "cocoa", since=date(1987, 1, 1), until=date(1987, 6, 30), by="month"
+    )
     assert [b.start for b in timeline.buckets] == [date(1987, m, 1) for m in range(1, 7)]
     counts = [b.count for b in timeline.buckets]
     assert counts[0] == 0 and counts[2] > 0

@@ -143,27 +143,34 @@ def test_fast_counting_agrees_with_whoosh_over_segments_and_deletions(tmp_path: 
 
     from whoosh import query as wq
 
-    from newssearch import NewsIndex, index_stories
+    from newssearch import IndexOptions, NewsIndex, index_stories
     from newssearch.searching.query import expand, parse_query
-    from newssearch.searching.search import query_docs
 
     root = tmp_path / "stories"
     shutil.copytree(DATA, root)
     target = str(tmp_path / "ix")
-    index_stories(target, [str(root)], batch_size=60)  # several segments
+    index_stories(target, [str(root)], IndexOptions(batch_size=60))  # several segments
     for path in sorted(root.rglob("*.txt"))[::7]:  # deletions in every segment
         path.unlink()
-    index_stories(target, [str(root)], batch_size=60)
+    index_stories(target, [str(root)], IndexOptions(batch_size=60))
     queries = ["oil prices", "bank of japan", "gaza truce", "cocoa OR coffee", "nothingatall"]
-    with NewsIndex.open(target) as ix, ix._searcher() as searcher:
+    with NewsIndex.open(target) as ix, ix._view() as view:
+        searcher = view.searcher
+        scores = view.scores(B=0.75, K1=1.2)
+
+        def query_docs(q: Any) -> set[int]:
+            found = scores.docs(q)
+            assert found is not None, q  # the fast path took it
+            return set(found)
+
         assert len(searcher.leaf_searchers()) > 1
         assert searcher.reader().has_deletions()
         for text in queries:
-            parsed = expand(parse_query(text, searcher.schema), searcher.reader())
+            parsed = expand(parse_query(text, searcher.schema), view)
             for q in (parsed.all_words, parsed.any_word):
                 if q is None:
                     continue
-                assert query_docs(searcher, q) == set(searcher.docs_for_query(q)), (text, q)
+                assert query_docs(q) == set(searcher.docs_for_query(q)), (text, q)
         # three words: the first three kept words of a story, the same out of order, and
         # with the middle one wrong
         first = next(iter(searcher.documents()))["body"]
@@ -175,9 +182,9 @@ def test_fast_counting_agrees_with_whoosh_over_segments_and_deletions(tmp_path: 
             wq.Phrase("body", [three[0], three[2], three[1]]),
             wq.Phrase("body", [three[0], three[2], three[2]]),
         ):
-            assert query_docs(searcher, phrase) == set(searcher.docs_for_query(phrase)), phrase
-        assert query_docs(searcher, wq.Phrase("body", three))
-        assert query_docs(searcher, parse_query("oil prices", searcher.schema).any_word)
+            assert query_docs(phrase) == set(searcher.docs_for_query(phrase)), phrase
+        assert query_docs(wq.Phrase("body", three))
+        assert query_docs(parse_query("oil prices", searcher.schema).any_word)
 
 
 RANKING_QUERIES = [
@@ -212,22 +219,25 @@ def test_fast_ranking_agrees_with_whoosh(tmp_path: Path) -> None:
     from datetime import datetime
 
     from newssearch import NewsIndex, index_stories
+    from newssearch.searching import ranking
     from newssearch.searching.query import expand, parse_query
-    from newssearch.searching.search import _ranked_fast, _ranked_whoosh, date_docs
 
     data_index = str(tmp_path / "ix")
     index_stories(data_index, [str(DATA)])
-    with NewsIndex.open(data_index) as ix, ix._searcher() as searcher:
-        flt = date_docs(searcher, datetime(1987, 1, 1), datetime(1987, 3, 1))
+    with NewsIndex.open(data_index) as ix, ix._view() as view:
+        flt = view.dated_within(datetime(1987, 1, 1), datetime(1987, 3, 1))
         compared = 0
         for text in RANKING_QUERIES:
-            parsed = expand(parse_query(text, searcher.schema), searcher.reader())
+            parsed = expand(parse_query(text, view.schema), view)
             tiers = [q for q in (parsed.all_words, parsed.any_word) if q is not None]
             for dates in (None, flt):
                 for exclude in (None, {0, 5}):
-                    fast = _ranked_fast(searcher, tiers, flt=dates, exclude=exclude, wanted=30)
-                    slow = _ranked_whoosh(
-                        searcher, tiers, flt=dates, exclude=exclude, wanted=30, facet=None
+                    scores = view.scores(ranking.BM25_B, ranking.BM25_K1, within=dates)
+                    fast = ranking.ranked_fast(
+                        scores, tiers, within=dates, exclude=exclude, wanted=30
+                    )
+                    slow = ranking.ranked_whoosh(
+                        view, scores, tiers, within=dates, exclude=exclude, wanted=30
                     )
                     assert fast is not None, text
                     assert fast[1] == slow[1], text
@@ -248,7 +258,7 @@ def test_fast_ranking_agrees_with_whoosh(tmp_path: Path) -> None:
 def test_view_file_reads_like_bytes_io(data: bytes, steps: list[tuple[str, int]]) -> None:
     import io
 
-    from newssearch.engine.segments import _ViewFile
+    from newssearch.engine.files import _ViewFile
 
     view, real = _ViewFile(memoryview(data)), io.BytesIO(data)
     for op, n in steps:
@@ -263,8 +273,8 @@ def test_expanded_tiers_share_their_clauses(data_ix: Any) -> None:
     """What a clause matches is worked out once for both tiers (by object)."""
     from newssearch.searching.query import expand, parse_query
 
-    with data_ix._searcher() as searcher:
-        parsed = expand(parse_query("oil pric* cocoa", searcher.schema), searcher.reader())
+    with data_ix._view() as view:
+        parsed = expand(parse_query("oil pric* cocoa", view.schema), view)
         assert len(parsed.all_words.subqueries) == 3
         for a, b in zip(parsed.all_words.subqueries, parsed.any_word.subqueries, strict=True):
             assert a is b

@@ -62,7 +62,7 @@ def test_whole_corpus_indexed_and_searchable(reuters: NewsIndex) -> None:
 def test_timeline_counts_add_up_to_search_totals(
     reuters: NewsIndex, query: str, since: date | None, until: date | None, by: str
 ) -> None:
-    timeline = reuters.timeline(query, since=since, until=until, by=by)  # type: ignore[arg-type]
+    timeline = reuters.timeline(query, since=since, until=until, by=by)
     total = reuters.search(query, since=since, until=until).total
     assert timeline.total == total > 0
     assert sum(b.count for b in timeline.buckets) + timeline.undated == total

@@ -10,16 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newssearch.stories.parse import (
-    MAX_FILE_BYTES,
-    FoundFile,
-    StoryRejected,
-    Unusable,
-    parse_date_line,
-    path_key,
-    read_story,
-    walk,
-)
+from newssearch.stories.dates import parse_date_line
+from newssearch.stories.files import FoundFile, Unusable, walk
+from newssearch.stories.parse import MAX_FILE_BYTES, StoryRejected, path_key, read_story
 
 from .conftest import ROOT, story_text
 

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from newssearch.api import NewsIndex, index_stories
-    from newssearch.defaults import default_index_path
     from newssearch.errors import (
         IndexDamaged,
         IndexLocked,
@@ -25,13 +24,18 @@ if TYPE_CHECKING:
         DuplicateFile,
         FileWarning,
         Hit,
+        IndexOptions,
         IndexReport,
         IndexStats,
+        Period,
+        Phase,
         RejectedFile,
         SearchResult,
+        Sort,
         Story,
         Timeline,
         TimelineBucket,
+        default_index_path,
     )
     from newssearch.searching.dates import parse_date
 
@@ -39,7 +43,6 @@ __version__ = "0.1.0"
 
 _HOMES = {
     "newssearch.searching.dates": ("parse_date",),
-    "newssearch.defaults": ("default_index_path",),
     "newssearch.errors": (
         "IndexDamaged",
         "IndexLocked",
@@ -51,6 +54,11 @@ _HOMES = {
     ),
     "newssearch.models": (
         "DuplicateFile",
+        "IndexOptions",
+        "Period",
+        "Phase",
+        "Sort",
+        "default_index_path",
         "FileWarning",
         "Hit",
         "IndexReport",
@@ -72,15 +80,19 @@ __all__ = [
     "IndexDamaged",
     "IndexLocked",
     "IndexNotFound",
+    "IndexOptions",
     "IndexReport",
     "IndexStats",
     "IndexWriteError",
     "InputError",
     "NewsIndex",
     "NewsSearchError",
+    "Period",
+    "Phase",
     "QueryError",
     "RejectedFile",
     "SearchResult",
+    "Sort",
     "Story",
     "Timeline",
     "TimelineBucket",

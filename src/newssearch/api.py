@@ -1,85 +1,59 @@
 """`NewsIndex`, the one facade over indexing and searching.
 
 It owns the Whoosh index object and hands out only the plain dataclasses of
-`newssearch.models`. Indexing goes through `indexer`, queries through `query` and
-`search`.
+`newssearch.models`. Arguments are checked and normalised here (story codes given as
+numbers, dates given as text, one path given as a string), so every mistake a caller
+can make is an `InputError` or `QueryError`. Indexing goes through `indexing`, queries
+through `searching`, both over the `engine`.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import date, datetime, time
+from typing import Any
 
-from newssearch.defaults import BATCH_SIZE
-from newssearch.errors import DAMAGE_ERRORS, InputError, NewsSearchError, damaged
-from newssearch.models import IndexReport, IndexStats, SearchResult, Story, Timeline
-from newssearch.searching.dates import as_bound, check_range
+from newssearch.errors import IndexDamaged, IndexReadError, InputError, damaged, shown
+from newssearch.models import (
+    IndexOptions,
+    IndexReport,
+    IndexStats,
+    Period,
+    Progress,
+    SearchResult,
+    Sort,
+    Story,
+    Timeline,
+)
 
-# Whoosh is imported inside the methods, so that importing newssearch (and running
-# `newssearch --help`) stays fast.
+# The engine and Whoosh are imported inside the methods, so that importing newssearch
+# (and running `newssearch --help`) stays fast.
 
-Sort = Literal["relevance", "newest", "oldest"]
-Period = Literal["day", "week", "month", "year"]
-Progress = Callable[[int, int], None]
-"""Called with (files done, files in all) as an indexing run goes."""
+DateLimit = date | datetime | str | None
+"""A date limit: a `date` (a whole day), a `datetime`, or text in the command line's
+date forms (`2024-04`, `17 April 2024`, `last month`, ...; see the README)."""
 
 
 def index_stories(
-    index_path: str,
-    paths: Iterable[str] = (),
+    index_path: str | os.PathLike[str],
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] = (),
+    options: IndexOptions | None = None,
     *,
-    glob: str = "*.txt",
-    full: bool = False,
-    follow_links: bool = False,
-    batch_size: int = BATCH_SIZE,
-    jobs: int | None = None,
     progress: Progress | None = None,
 ) -> IndexReport:
     """Index story files into the index at `index_path`, creating it when needed: what
     `newssearch index` does. The paths are checked before anything is created.
 
     index_path: the index directory.
-    paths, glob, full, follow_links, batch_size, jobs, progress: as for `NewsIndex.index`.
+    paths, options, progress: as for `NewsIndex.index`.
     """
-    from newssearch.indexing import run as indexer
-
-    paths = indexer.check_roots(paths)
-    if full:
-        # with no paths the rebuild refills the roots indexed before
-        ix = NewsIndex.create(index_path) if paths else NewsIndex.rebuild(index_path)
-    else:
-        ix = NewsIndex.open_or_create(index_path)
-    with ix:
-        return ix.index(
-            paths,
-            glob=glob,
-            follow_links=follow_links,
-            batch_size=batch_size,
-            jobs=jobs,
-            progress=progress,
-        )
-
-
-def _parse(query: str, since: date | datetime | None, until: date | datetime | None) -> Any:
-    from newssearch.searching.query import parse_query
-
-    return parse_query(
-        query, _schema(), since=as_bound(since, end=False), until=as_bound(until, end=True)
-    )
-
-
-@functools.cache
-def _schema() -> Any:
-    # the schema of this version: open() has checked that the index has it too, and
-    # parsing with it saves re-reading the index's table of contents for every query
-    from newssearch.engine.schema import make_schema
-
-    return make_schema()
+    options = options or IndexOptions()
+    checked = _paths(paths)
+    with NewsIndex.open_or_create(index_path, repair=options.full) as ix:
+        return ix.index(checked, options, progress=progress)
 
 
 class NewsIndex:
@@ -92,7 +66,7 @@ class NewsIndex:
 
     >>> import tempfile
     >>> with NewsIndex.create(tempfile.mkdtemp()) as ix:
-    ...     report = ix.index(["data"])
+    ...     report = ix.index("data")
     ...     result = ix.search("gaza truce")
     >>> report.rejected, result.hits[0].code
     ((), '1129250')
@@ -104,38 +78,46 @@ class NewsIndex:
         self._local = threading.local()
 
     @classmethod
-    def open(cls, path: str) -> NewsIndex:
+    def open(cls, path: str | os.PathLike[str]) -> NewsIndex:
         """Open the existing index at `path`; raise `IndexNotFound` or `IndexDamaged`."""
         from newssearch.engine import store
 
+        path = _path(path, "index path")
         return cls(path, store.open_index(path))
 
     @classmethod
-    def create(cls, path: str) -> NewsIndex:
-        """Create an empty index at `path`, replacing any newssearch index there."""
+    def create(cls, path: str | os.PathLike[str], *, overwrite: bool = False) -> NewsIndex:
+        """Create an empty index at `path`. An index already there is an `InputError`,
+        unless `overwrite`, which empties it (keeping none of its roots)."""
         from newssearch.engine import store
 
+        path = _path(path, "index path")
         with store.run_lock(path):
+            if not store.is_empty(path) and not overwrite:
+                raise InputError(
+                    f"an index already exists at {shown(path)}; open it, "
+                    "or create it with overwrite=True to empty it"
+                )
             return cls(path, store.create_index(path))
 
     @classmethod
-    def rebuild(cls, path: str) -> NewsIndex:
-        """Replace the index at `path` (even a damaged one) with an empty one that keeps
-        the list of indexed roots, so `index()` with no paths refills it."""
+    def open_or_create(cls, path: str | os.PathLike[str], *, repair: bool = False) -> NewsIndex:
+        """Open the index at `path`, creating it when there is none yet (decided under the
+        writers' lock, so two processes cannot both create it). With `repair`, a damaged
+        index is recreated, keeping its list of roots, for a full run to refill."""
         from newssearch.engine import store
 
+        path = _path(path, "index path")
         with store.run_lock(path):
-            roots = store.read_meta(path).get("roots", []) if os.path.isdir(path) else []
-            return cls(path, store.create_index(path, roots=roots))
-
-    @classmethod
-    def open_or_create(cls, path: str) -> NewsIndex:
-        """Open the index at `path`, creating it when there is none yet."""
-        from newssearch.engine import store
-
-        if store.is_empty(path):
-            return cls.create(path)
-        return cls.open(path)
+            if store.is_empty(path):
+                return cls(path, store.create_index(path))
+            try:
+                return cls(path, store.open_index(path))
+            except IndexDamaged:
+                if not repair:
+                    raise
+                roots = store.read_meta(path).get("roots", {})
+                return cls(path, store.create_index(path, {"roots": roots}))
 
     def __enter__(self) -> NewsIndex:
         return self
@@ -153,83 +135,94 @@ class NewsIndex:
 
     def index(
         self,
-        paths: Iterable[str] = (),
+        paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] = (),
+        options: IndexOptions | None = None,
         *,
-        glob: str = "*.txt",
-        full: bool = False,
-        follow_links: bool = False,
-        batch_size: int = BATCH_SIZE,
-        jobs: int | None = None,
         progress: Progress | None = None,
     ) -> IndexReport:
-        """Index the story files under `paths`, incrementally unless `full`.
+        """Index the story files under `paths`, incrementally unless `options.full`.
 
-        paths: directories (walked recursively) or single files; empty means every root
-            indexed before.
-        glob: which file names count as stories.
-        full: rebuild the index from scratch instead of updating it.
-        follow_links: follow directory links, and file links that lead out of a root.
-        batch_size: stories written per commit (an interrupted run keeps whole batches).
-        jobs: worker processes for a large run (default: one per core, at most 4).
-        progress: called with (files done, files in all) as the run goes.
+        paths: directories (walked recursively) or single files, or one of them; empty
+            means every root indexed before, each with the glob and link rule it was
+            indexed with.
+        options: glob, full rebuild, links, batch size, worker processes
+            (`IndexOptions`; the defaults when None).
+        progress: called with (phase, done, total) as the run goes.
         """
         from newssearch.engine import store
-        from newssearch.indexing import run as indexer
+        from newssearch.indexing.roots import plan_roots, recorded_roots
+        from newssearch.indexing.run import update_index
 
-        paths = list(paths) or list(self.roots())
-        if not paths:
-            raise InputError("nothing to index: name a directory of story files")
-        with store.run_lock(self.path):
-            if full:
-                self._ix.close()
-                self._ix = store.create_index(self.path)
-            return indexer.update_index(
+        options = options or IndexOptions()
+        _check_options(options)
+        named = _paths(paths)
+        with store.run_lock(self.path), self._reading():
+            recorded = recorded_roots(store.read_meta(self.path))
+            walked, everything, missing = plan_roots(named, recorded, options)
+            return update_index(
                 self._ix,
                 self.path,
-                paths,
-                glob=glob,
-                full=full,
-                follow_links=follow_links,
-                batch_size=batch_size,
-                jobs=jobs,
+                walked,
+                everything,
+                options,
+                missing=missing,
                 progress=progress,
             )
+
+    def forget(self, root: str | os.PathLike[str]) -> int:
+        """Stop indexing `root` (as listed by `roots()`, or a path that resolves to it)
+        and remove its stories; return how many were removed. Stories that another
+        root also holds stay."""
+        from newssearch.engine import store
+        from newssearch.indexing.run import forget_root
+
+        root = _path(root, "root")
+        with store.run_lock(self.path), self._reading():
+            return forget_root(self._ix, self.path, root)
 
     def search(
         self,
         query: str,
         *,
-        since: date | datetime | None = None,
-        until: date | datetime | None = None,
+        since: DateLimit = None,
+        until: DateLimit = None,
         limit: int = 10,
         page: int = 1,
-        sort: Sort = "relevance",
+        sort: Sort | str = Sort.relevance,
         recent: bool = False,
     ) -> SearchResult:
         """Search the index.
 
         query: words, "phrases", AND/OR/NOT, field prefixes and `date:[A to B]` (README).
         since, until: only stories dated within these limits (a `date` as `until` covers
-            that whole day); stories without a date never match a date limit.
+            that whole day; text as on the command line); stories without a date never
+            match a date limit.
         limit: hits per page.
         page: which page, from 1.
         sort: "relevance", "newest" or "oldest".
         recent: blend relevance with recency (see the README); only with "relevance".
         """
-        from newssearch.searching import search
+        from newssearch.searching.search import run_search
 
         parsed = _parse(query, since, until)
-        with self._searcher() as s:
-            return search.run_search(
-                s, parsed, query, limit=limit, page=page, sort=sort, recent=recent
+        checked = _choice(Sort, sort, "sort")
+        with self._view() as view:
+            return run_search(
+                view,
+                parsed,
+                query,
+                limit=_count(limit, "limit"),
+                page=_count(page, "page"),
+                sort=checked,
+                recent=bool(recent),
             )
 
     def similar(
         self,
-        code: str,
+        code: str | int,
         *,
-        since: date | datetime | None = None,
-        until: date | datetime | None = None,
+        since: DateLimit = None,
+        until: DateLimit = None,
         limit: int = 10,
         page: int = 1,
     ) -> SearchResult | None:
@@ -238,77 +231,176 @@ class NewsIndex:
 
         since, until, limit, page: as for `search`.
         """
-        from newssearch.searching import search
+        from newssearch.searching.dates import check_range
+        from newssearch.searching.similar import run_similar
 
-        lo, hi = as_bound(since, end=False), as_bound(until, end=True)
+        lo, hi = _bound(since, end=False), _bound(until, end=True)
         check_range(lo, hi)
-        with self._searcher() as s:
-            return search.run_similar(s, code, since=lo, until=hi, limit=limit, page=page)
+        with self._view() as view:
+            return run_similar(
+                view,
+                _code(code),
+                since=lo,
+                until=hi,
+                limit=_count(limit, "limit"),
+                page=_count(page, "page"),
+            )
 
     def timeline(
         self,
         query: str,
         *,
-        since: date | datetime | None = None,
-        until: date | datetime | None = None,
-        by: Period = "month",
+        since: DateLimit = None,
+        until: DateLimit = None,
+        by: Period | str | None = None,
     ) -> Timeline:
         """How many stories matching `query` fall in each day, week, month or year.
 
-        query, since, until: as for `search` (the counts add up to its total).
-        by: "day", "week", "month" or "year".
+        query, since, until: as for `search` (the counts add up to its total). The
+            range runs from `since` (else the first match) to `until` (else the last).
+        by: "day", "week", "month" or "year"; None chooses from the range's length.
         """
-        from newssearch.searching import search
+        from newssearch.searching.timeline import run_timeline
 
         parsed = _parse(query, since, until)
-        with self._searcher() as s:
-            return search.run_timeline(s, parsed, query, by=by)
+        period = None if by is None else _choice(Period, by, "by")
+        with self._view() as view:
+            return run_timeline(view, parsed, query, by=period)
 
-    def get(self, code: str) -> Story | None:
-        """The story with this code, or None."""
-        from newssearch.searching import search
+    def get(self, code: str | int) -> Story | None:
+        """The story with this code (a leading zero or two make no difference), or None."""
+        from newssearch.searching.search import get_story
 
-        with self._searcher() as s:
-            return search.get_story(s, code)
+        with self._view() as view:
+            return get_story(view, _code(code))
 
     def stats(self) -> IndexStats:
         """How many stories, over which dates, from which roots, and the size on disk."""
-        from newssearch.searching import search
+        from newssearch.searching.search import collect_stats
 
         size = sum(
             os.path.getsize(os.path.join(self.path, n))
             for n in os.listdir(self.path)
             if os.path.isfile(os.path.join(self.path, n))
         )
-        with self._searcher() as s:
-            return search.collect_stats(s, size, self.roots())
+        with self._view() as view:
+            return collect_stats(view, size, self.roots())
 
     def roots(self) -> tuple[str, ...]:
-        """The directories and files indexed into this index so far."""
+        """The directories and files indexed into this index so far (resolved paths)."""
         from newssearch.engine import store
+        from newssearch.indexing.roots import recorded_roots
 
-        return tuple(store.read_meta(self.path).get("roots", []))
+        return tuple(r.path for r in recorded_roots(store.read_meta(self.path)))
 
     @contextmanager
-    def _searcher(self) -> Iterator[Any]:
-        """This thread's Whoosh searcher, refreshed when a commit has changed the index
-        (opening one costs a file open per segment, so it is kept between searches); the
-        file errors a damaged index raises while it is opened or read become
-        `IndexDamaged`. Errors of newssearch's own pass through."""
+    def _reading(self) -> Iterator[None]:
+        """Turn a failure to read the index's files into `IndexDamaged`."""
+        try:
+            yield
+        except IndexReadError as e:
+            raise damaged(self.path, str(e)) from e
+
+    @contextmanager
+    def _view(self) -> Iterator[Any]:
+        """An `engine.reader.IndexView` over this thread's Whoosh searcher, refreshed when
+        a commit has changed the index (opening one costs a file open per segment, so it
+        is kept between searches)."""
+        from newssearch.engine import store
+        from newssearch.engine.reader import IndexView
+        from newssearch.errors import DAMAGE_ERRORS
         from newssearch.searching import ranking
 
-        try:
-            # Whoosh's reader() itself retries when a commit removes files under it
-            searcher = getattr(self._local, "searcher", None)
-            if searcher is not None and not searcher.up_to_date():
-                # a fresh one, not refresh(): that fails on an index with no segments
-                searcher.close()
-                searcher = None
-            if searcher is None:
-                searcher = self._ix.searcher(weighting=ranking.weighting())
-            self._local.searcher = searcher
-            yield searcher
-        except NewsSearchError:
-            raise
-        except DAMAGE_ERRORS as e:
-            raise damaged(self.path, e) from e
+        with self._reading():
+            try:
+                searcher = getattr(self._local, "searcher", None)
+                if searcher is not None and not searcher.up_to_date():
+                    # a fresh one, not refresh(): that fails on an index with no segments
+                    searcher.close()
+                    searcher = None
+                if searcher is None:
+                    # Whoosh's reader() itself retries when a commit removes files under it
+                    searcher = store.retry_vanished(
+                        lambda: self._ix.searcher(weighting=ranking.weighting())
+                    )
+                self._local.searcher = searcher
+            except DAMAGE_ERRORS as e:
+                raise IndexReadError(f"{type(e).__name__}: {e}") from e
+            yield IndexView(searcher)
+
+
+def _parse(query: str, since: DateLimit, until: DateLimit) -> Any:
+    from newssearch.engine.schema import query_schema
+    from newssearch.searching.query import parse_query
+
+    if not isinstance(query, str):
+        raise InputError(f"the query must be text, not {type(query).__name__}")
+    return parse_query(
+        query, query_schema(), since=_bound(since, end=False), until=_bound(until, end=True)
+    )
+
+
+def _bound(value: DateLimit, *, end: bool) -> datetime | None:
+    """A caller's date limit as a `datetime`: a `date` as an upper limit covers that whole
+    day; text is read as the command line reads it."""
+    from newssearch.searching.dates import parse_date
+
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time.max if end else time.min)
+    if isinstance(value, str):
+        return parse_date(value, end=end)
+    raise InputError(f"a date limit must be a date, a datetime or text, not {value!r}")
+
+
+def _code(code: str | int) -> str:
+    """A story code as the index keys it: digits without leading zeros, or a path key."""
+    if isinstance(code, bool) or not isinstance(code, str | int):
+        raise InputError(f"a story code is text or a number, not {code!r}")
+    text = str(code).strip()
+    if text.isascii() and text.isdigit():
+        return text.lstrip("0") or "0"
+    return text
+
+
+def _count(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{name} must be a whole number, not {value!r}")
+    return value
+
+
+def _choice(kind: Any, value: Any, name: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in kind)
+        raise InputError(f"unknown {name} {value!r}: use one of {choices}") from None
+
+
+def _path(value: Any, name: str) -> str:
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)  # type: ignore[no-any-return]
+    raise InputError(f"the {name} must be a path, not {value!r}")
+
+
+def _paths(paths: Any) -> list[str]:
+    """Paths given as one path or an iterable of them."""
+    if isinstance(paths, str | os.PathLike):
+        return [_path(paths, "path to index")]
+    if isinstance(paths, bytes) or not isinstance(paths, Iterable):
+        raise InputError(f"paths to index must be paths, not {paths!r}")
+    return [_path(p, "path to index") for p in paths]
+
+
+def _check_options(options: IndexOptions) -> None:
+    if not isinstance(options, IndexOptions):
+        raise InputError(f"options must be an IndexOptions, not {options!r}")
+    if _count(options.batch_size, "batch_size") < 1:
+        raise InputError("batch_size must be at least 1")
+    if options.jobs is not None and _count(options.jobs, "jobs") < 1:
+        raise InputError("jobs must be at least 1")
+    if not isinstance(options.glob, str) or not options.glob:
+        raise InputError("glob must be a pattern such as *.txt")

@@ -1,14 +1,88 @@
-"""Plain, frozen result types.
+"""Plain, frozen result types and the vocabularies shared by the library and the CLI.
 
 Every object the library hands out is one of these dataclasses: they hold copies of the
 index's data, so they stay valid after the index is closed and serialise with
-`dataclasses.asdict`.
+`dataclasses.asdict`. The vocabularies (`Sort`, `Period`, `Phase`, `IndexOptions`) and the
+defaults are defined here once; the command line offers exactly these choices. This module
+imports nothing heavy, so `newssearch --help` can use it.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
+
+DEFAULT_INDEX = "index"
+"""Where the index lives when neither `--index` nor `$NEWSSEARCH_INDEX` says."""
+
+BATCH_SIZE = 30_000
+"""Stories written per commit: a killed run loses at most this much work, and each
+commit adds a segment per worker process."""
+
+
+def default_index_path() -> str:
+    """`$NEWSSEARCH_INDEX` if set, else `./index`."""
+    return os.environ.get("NEWSSEARCH_INDEX") or DEFAULT_INDEX
+
+
+class Sort(StrEnum):
+    """How search hits are ordered: by relevance, or by date (newest or oldest first)."""
+
+    relevance = "relevance"
+    newest = "newest"
+    oldest = "oldest"
+
+
+class Period(StrEnum):
+    """The periods a timeline counts by (weeks start on Monday)."""
+
+    day = "day"
+    week = "week"
+    month = "month"
+    year = "year"
+
+
+class Phase(StrEnum):
+    """The stages of an indexing run, as reported to a `Progress` callback."""
+
+    scanning = "scanning"
+    """Listing the files under the roots (`total` is None: not known yet)."""
+    reading = "reading"
+    """Reading and parsing changed files."""
+    writing = "writing"
+    """Writing the index segments of what was read."""
+    committing = "committing"
+    """Making the new segments visible."""
+    merging = "merging"
+    """Merging small segments."""
+
+
+Progress = Callable[[Phase, int, int | None], None]
+"""Called as an indexing run goes with (phase, done, total): files for `scanning` and
+`reading`, stories for `writing`, segments for `committing` and `merging`; `total` is
+None while it is not known."""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexOptions:
+    """How an indexing run reads a tree of story files.
+
+    glob: which file names count as stories (a pattern with `/` matches the path
+        relative to the root).
+    full: rebuild the index from scratch instead of updating it.
+    follow_links: follow directory links, and file links that lead out of a root.
+    batch_size: stories written per commit (an interrupted run keeps whole batches).
+    jobs: worker processes for a large run (None: one per core, at most 4).
+    """
+
+    glob: str = "*.txt"
+    full: bool = False
+    follow_links: bool = False
+    batch_size: int = BATCH_SIZE
+    jobs: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +169,8 @@ class IndexReport:
     rejected: tuple[RejectedFile, ...] = ()
     duplicates: tuple[DuplicateFile, ...] = ()
     warnings: tuple[FileWarning, ...] = ()
+    missing_roots: tuple[str, ...] = ()
+    """Indexed roots that are gone from disk: not walked, their stories kept."""
     seconds: float = 0.0
 
 

@@ -11,15 +11,25 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from newssearch.models import Hit, IndexReport, IndexStats, SearchResult, Story, Timeline
+    from newssearch.models import (
+        Hit,
+        IndexReport,
+        IndexStats,
+        SearchResult,
+        Story,
+        Timeline,
+        TimelineBucket,
+    )
 
 
 class Format(StrEnum):
@@ -142,12 +152,15 @@ def render_story(story: Story, fmt: TextFormat, stream: TextIO) -> None:
 
     out = console(stream)
     date = f"{story.date:%A %d %B %Y - %H:%M}" if story.date else "(no date)"
-    out.print(Text(story.headline, style="bold"))
-    out.print(Text(f"{date} · story {story.code} · {story.path}", style="dim"))
-    out.print()
+    header = f"{date} · story {story.code} · {story.path}"
+    if not out.is_terminal:  # a pipe or a file: each paragraph one line, nothing added
+        stream.write("\n\n".join([story.headline, header, *story.body.split("\n")]) + "\n")
+        return
+    out.print(Text(story.headline, style="bold"), soft_wrap=True)
+    out.print(Text(header, style="dim"), soft_wrap=True)
     for paragraph in story.body.split("\n"):
-        out.print(Text(paragraph))
         out.print()
+        out.print(Text(paragraph), soft_wrap=True)
 
 
 def render_stats(stats: IndexStats, fmt: TableFormat, stream: TextIO) -> None:
@@ -182,6 +195,42 @@ def render_stats(stats: IndexStats, fmt: TableFormat, stream: TextIO) -> None:
         out.print(years)
 
 
+@contextmanager
+def progress_bar(err: Console) -> Iterator[Callable[[str, int, int | None], None]]:
+    """A progress display on `err` for an indexing run; yields `show(phase, done, total)`.
+    Each phase gets its own line: a bar with a count and time left when its total is
+    known, else a pulse and the count so far."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def show(phase: str, done: int, total: int | None) -> None:
+            for name, task in tasks.items():
+                if name != phase and not bar.tasks[task].finished:
+                    bar.update(task, total=bar.tasks[task].completed)  # that phase is over
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        yield show
+
+
 def report_record(report: IndexReport) -> dict[str, Any]:
     """An indexing report as the JSON object documented in the README."""
     doc = asdict(report)
@@ -189,26 +238,30 @@ def report_record(report: IndexReport) -> dict[str, Any]:
     return doc
 
 
-def render_report(
-    report: IndexReport, stream: TextIO, *, details: bool = True, summary: bool = True
-) -> None:
-    """Print an indexing report: one line per file that was rejected, duplicated or warned
-    about (`details`), then a summary line (`summary`)."""
-    if details:
-        for r in report.rejected:
-            stream.write(f"rejected  {r.path}: {r.reason}\n")
-        for d in report.duplicates:
-            stream.write(f"duplicate {d.path}: story {d.code} is kept from {d.kept}\n")
-        for w in report.warnings:
-            stream.write(f"warning   {w.path}: {w.message}\n")
-    if summary:
+def render_report(report: IndexReport, stream: TextIO, *, rejected_only: bool = False) -> None:
+    """Print an indexing report: one line per missing root and per file that was
+    rejected, duplicated or warned about, then a summary line; with `rejected_only`,
+    the rejected files alone."""
+    for r in report.rejected:
+        stream.write(f"rejected  {r.path}: {r.reason}\n")
+    if rejected_only:
+        return
+    for root in report.missing_roots:
         stream.write(
-            f"{report.matched:,} files matched in {report.seconds:.1f} s: "
-            f"{report.added:,} added, {report.updated:,} updated, "
-            f"{report.unchanged:,} unchanged, {len(report.rejected):,} rejected, "
-            f"{len(report.duplicates):,} duplicates, {report.removed:,} removed, "
-            f"{len(report.warnings):,} warnings\n"
+            f"missing   {root}: the indexed root is gone; its stories are kept "
+            "(newssearch forget ROOT removes them)\n"
         )
+    for d in report.duplicates:
+        stream.write(f"duplicate {d.path}: story {d.code} is kept from {d.kept}\n")
+    for w in report.warnings:
+        stream.write(f"warning   {w.path}: {w.message}\n")
+    stream.write(
+        f"{report.matched:,} files matched in {report.seconds:.1f} s: "
+        f"{report.added:,} added, {report.updated:,} updated, "
+        f"{report.unchanged:,} unchanged, {len(report.rejected):,} rejected, "
+        f"{len(report.duplicates):,} duplicates, {report.removed:,} removed, "
+        f"{len(report.warnings):,} warnings\n"
+    )
 
 
 BAR_WIDTH = 40
@@ -236,11 +289,34 @@ def render_timeline(timeline: Timeline, fmt: TableFormat, stream: TextIO) -> Non
     table.add_column(no_wrap=True)
     table.add_column(justify="right", no_wrap=True)
     table.add_column(no_wrap=True)
-    for b in timeline.buckets:
-        width = round(b.count / peak * BAR_WIDTH) if peak else 0
-        bar = "█" * width or ("▏" if b.count else "")
-        table.add_row(b.start.strftime(label), f"{b.count:,}", Text(bar, style="cyan"))
+    for start, count, empty_run in _folded(timeline.buckets):
+        if empty_run:
+            table.add_row("…", "", Text(f"{empty_run:,} empty {timeline.by}s", style="dim"))
+            continue
+        width = round(count / peak * BAR_WIDTH) if peak else 0
+        bar = "█" * width or ("▏" if count else "")
+        table.add_row(start.strftime(label), f"{count:,}", Text(bar, style="cyan"))
     out.print(table)
     undated = f" ({timeline.undated:,} without a date)" if timeline.undated else ""
     plural = "story matches" if timeline.total == 1 else "stories match"
     out.print(f"{timeline.total:,} {plural}{undated}")
+
+
+FOLD_FROM = 4
+"""A table folds a run of at least this many empty periods into one line."""
+
+
+def _folded(buckets: tuple[TimelineBucket, ...]) -> Iterator[tuple[date, int, int]]:
+    """(start, count, 0) per bucket, with each run of `FOLD_FROM` or more empty buckets
+    replaced by one (start, 0, length of the run)."""
+    i = 0
+    while i < len(buckets):
+        j = i
+        while j < len(buckets) and buckets[j].count == 0:
+            j += 1
+        if j - i >= FOLD_FROM:
+            yield buckets[i].start, 0, j - i
+            i = j
+            continue
+        yield buckets[i].start, buckets[i].count, 0
+        i += 1

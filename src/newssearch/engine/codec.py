@@ -8,7 +8,8 @@ everything else Whoosh does works unchanged. Segments are filled from a
 is written in one call (`_PostingsWriter.write_term`), as most terms of a small segment
 are.
 
-An index remembers the codec that wrote each segment, so every writer that adds to a
+Its segments (`files.NewsSegment`) are read in place from their memory maps. An index
+remembers the codec that wrote each segment, so every writer that adds to a
 newssearch index must be given `NewsCodec()` (see `indexer.new_writer`).
 """
 
@@ -22,6 +23,7 @@ from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length
 
 from newssearch.engine import blocks
+from newssearch.engine.files import NewsSegment
 from newssearch.engine.pool import TermPool
 
 BLOCK_LIMIT = 512
@@ -303,6 +305,9 @@ class NewsCodec(whoosh3.W3Codec):  # type: ignore[misc]
             compression=compression,
             inlinelimit=inlinelimit,
         )
+
+    def new_segment(self, storage: Any, indexname: str) -> Any:
+        return NewsSegment(self, indexname)
 
     def field_writer(self, storage: Any, segment: Any) -> Any:
         return _FieldWriter(self, storage, segment)

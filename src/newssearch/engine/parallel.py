@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import traceback
 from multiprocessing import popen_forkserver, spawn
 from typing import Any
 
@@ -34,11 +35,38 @@ PARENT_POLL = 1.0
 
 
 class WorkerFailed(Exception):
-    """A worker process failed, or the segments do not hold the documents sent."""
+    """A worker process failed, or the segments do not hold the documents sent.
+    `details`: the worker's traceback, when it failed with an error of its own."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, details: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.details = details
+
+
+class StagedCommits:
+    """A writer mixin: with `staging` set, a commit writes the new segments' files but
+    not the table of contents, and leaves the new segments in `staged` (see
+    `writers.BatchWriter`)."""
+
+    staging = False
+    staged: list[Any]
+    _kept: set[str]
+
+    def _merge_segments(self, mergetype: Any, optimize: Any, merge: Any) -> list[Any]:
+        kept: list[Any] = super()._merge_segments(mergetype, optimize, merge)  # type: ignore[misc]
+        self._kept = {s.segment_id() for s in kept}
+        return kept
+
+    def new_segments(self, segments: list[Any]) -> list[Any]:
+        """The segments of a commit that this writer made (the rest were kept)."""
+        return [s for s in segments if s.segment_id() not in self._kept]
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        if self.staging:
+            self.staged = self.new_segments(segments)
+            return
+        super()._commit_toc(segments)  # type: ignore[misc]
 
 
 class _WatchedQueue:
@@ -103,6 +131,8 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
     queue."""
 
     jobqueue: Any
+    errorqueue: Any
+    """Where a worker that fails with an error of its own puts its traceback."""
     indexer: int
     """The indexing process (not the parent: workers are children of the server)."""
 
@@ -125,14 +155,18 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
             # the exit status carries errno to the parent (e.g. 28: no space left)
             os._exit(e.errno if e.errno and 0 < e.errno < 126 else 1)
         except BaseException:
-            os._exit(1)
+            # a bug: its traceback goes to the parent, which reports it
+            try:
+                self.errorqueue.put(traceback.format_exc(), timeout=5)
+            finally:
+                os._exit(1)
 
 
-class SafeMpWriter(multiproc.MpWriter):  # type: ignore[misc]
+class SafeMpWriter(StagedCommits, multiproc.MpWriter):  # type: ignore[misc]
     """`MpWriter` with `multisegment=True` that never commits a partial result.
 
     Commit with a merge policy that merges nothing (such as `writing.NO_MERGE`): the
-    check counts the documents in the segments that were not in the index before.
+    check counts the documents in the segments the commit did not keep.
     """
 
     tasks: list[Any]
@@ -142,8 +176,8 @@ class SafeMpWriter(multiproc.MpWriter):  # type: ignore[misc]
         # the queues must come from the context that starts the workers
         self.jobqueue = _STARTER.Queue(self.procs * 4)
         self.resultqueue = _STARTER.Queue()
+        self.errorqueue = _STARTER.Queue()
         use_term_pool(self)
-        self._before = {s.segment_id() for s in self.segments}
         self._sent = 0
 
     def add_document(self, **fields: Any) -> None:
@@ -160,19 +194,28 @@ class SafeMpWriter(multiproc.MpWriter):  # type: ignore[misc]
             self.multisegment,
         )
         task.indexer = os.getpid()
+        task.errorqueue = self.errorqueue
         self.tasks.append(task)
         task.start()
         return task
 
     def _commit_toc(self, segments: list[Any]) -> None:
         failed = [t.exitcode for t in self.tasks if t.exitcode]
-        written = sum(s.doc_count_all() for s in segments if s.segment_id() not in self._before)
+        written = sum(s.doc_count_all() for s in self.new_segments(segments))
         if failed or written != self._sent:
             self._finish()
+            details = self._worker_traceback()
             code = failed[0] if failed else 0
             reason = os.strerror(code) if code > 1 else "an indexing process failed"
-            raise WorkerFailed(reason)
+            raise WorkerFailed(reason, details)
         super()._commit_toc(segments)
+
+    def _worker_traceback(self) -> str | None:
+        try:
+            found: str = self.errorqueue.get(timeout=0.5)
+        except queue.Empty:
+            return None
+        return found
 
     def cancel(self) -> None:
         for task in self.tasks:

@@ -14,8 +14,8 @@ Fields:
 * `path` -- the file's absolute path, a column only (not indexed: the indexer deletes
   by code; not stored: the column already holds it), so the indexer reads every path
   without loading stored documents;
-* `sig` -- `mtime_ns:size` of the file when indexed, a column: incremental runs compare
-  it with a fresh `stat` and parse nothing that is unchanged.
+* `sig` -- `mtime_ns:size:ctime_ns:inode` of the file when indexed, a column: incremental
+  runs compare it with a fresh `stat` and parse nothing that is unchanged.
 
 Segments are written by `codec.NewsCodec`. `SCHEMA_VERSION` is written beside the index;
 an index with another version must be rebuilt with `newssearch index --full`.
@@ -23,13 +23,15 @@ an index with another version must be rebuilt with `newssearch index --full`.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from whoosh import analysis, fields
 
 from newssearch.engine.fields import FastText
+from newssearch.models import Story
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _unindexed(field: Any) -> Any:
@@ -49,3 +51,24 @@ def make_schema() -> fields.Schema:
         path=_unindexed(fields.ID(sortable=True)),
         sig=_unindexed(fields.ID(sortable=True)),
     )
+
+
+@functools.cache
+def query_schema() -> fields.Schema:
+    """The schema of this version, made once: `store.open_index` has checked that an
+    index has it too, and parsing with it saves re-reading the index's table of
+    contents for every query."""
+    return make_schema()
+
+
+def document(story: Story, sig: str) -> dict[str, Any]:
+    """The fields of a story's document (`sig`: `stories.files.sig_of` its file)."""
+    return {
+        "code": story.code,
+        "headline": story.headline,
+        "body": story.body,
+        "date": story.date,
+        "undated": int(story.date is None),
+        "path": story.path,
+        "sig": sig,
+    }

@@ -27,78 +27,40 @@ go to the lower story number, as in Whoosh. Anything else (phrases with a slop, 
 
 from __future__ import annotations
 
-import bisect
 import heapq
 from array import array
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
-from whoosh import columns
 from whoosh import query as wq
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numeric import byte_to_length
 
 from newssearch.engine.fields import CompactPositions, iter_positions
-from newssearch.engine.segments import is_compact, read_postings, read_values, term_infos
+from newssearch.engine.postings import (
+    TermPostings,
+    common,
+    field_lengths,
+    holding,
+    read_term,
+)
+from newssearch.engine.segments import read_values, term_infos
+from newssearch.errors import reads_index
 
 Scored = dict[int, float]
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Ranked:
-    """One hit: what `search` reads of Whoosh's `Hit` (its number, score and searcher)."""
+    """One ranked story: its number in the searcher and its score."""
 
     docnum: int
     score: float
-    searcher: Any
-
-
-class _Postings:
-    """One word's postings in one field across the searcher's segments: the live stories
-    holding it in ascending order, and its weight in each. The set and map of them are
-    made only when asked for (on a common word each costs more than the reading)."""
-
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-        self.weights: list[float] = []
-        self.max_weight = 0.0
-        """The largest weight (Whoosh's term statistics, deleted stories included)."""
-        self.min_length = 0
-        """The shortest field length, as its one byte (0 when there are no postings)."""
-        self._set: set[int] | None = None
-        self._map: dict[int, float] | None = None
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def docs(self) -> set[int]:
-        if self._set is None:
-            self._set = set(self.ids)
-        return self._set
-
-    def weights_of(self, among: AbstractSet[int]) -> dict[int, float]:
-        """Story -> weight for each story of `among` holding the word: by binary search
-        when `among` is a small share of the postings, else from a map of them all."""
-        if self._map is None and len(among) * _SEARCH_SHARE < len(self.ids):
-            ids, weights, n = self.ids, self.weights, len(self.ids)
-            found = {}
-            for d in among:
-                i = bisect.bisect_left(ids, d)
-                if i < n and ids[i] == d:
-                    found[d] = weights[i]
-            return found
-        if self._map is None:
-            self._map = dict(zip(self.ids, self.weights, strict=True))
-        known = self._map
-        return {d: known[d] for d in _common(among, known.keys())}
 
 
 _PRUNE_FROM = 500
 """`best` scores every story when asked about no more than this many."""
-_SEARCH_SHARE = 16
-"""`weights_of` searches when the stories asked about are fewer than 1/this of the
-postings (a binary search costs about as much as this many map entries made)."""
 
 
 class Scores:
@@ -115,9 +77,10 @@ class Scores:
         self._K1 = K1
         self._norms: dict[str, list[float]] = {}
         self._lengths: dict[str, Sequence[int]] = {}
-        self._postings: dict[tuple[str, str], _Postings | None] = {}
+        self._postings: dict[tuple[str, str], TermPostings | None] = {}
         self._docs: dict[int, tuple[Any, AbstractSet[int] | None]] = {}
 
+    @reads_index
     def docs(self, q: Any) -> AbstractSet[int] | None:
         """The stories `q` matches (do not change the set); None for a query this cannot
         evaluate."""
@@ -201,7 +164,7 @@ class Scores:
         wanted = set(docs)
         found: dict[int, bytes] = {}
         for reader, offset, info in term_infos(self._searcher, fieldname, text):
-            found.update(read_values(reader, info, wanted, _holding(docs, offset), base=offset))
+            found.update(read_values(reader, info, wanted, holding(docs, offset), base=offset))
         return found
 
     def _all_members(self, queries: list[Any]) -> list[Collection[int]] | None:
@@ -226,6 +189,7 @@ class Scores:
         found = self.docs(q)
         return set(self._searcher.docs_for_query(q)) if found is None else found
 
+    @reads_index
     def scores(self, q: Any, among: AbstractSet[int]) -> Scored:
         """Story number -> score for each story of `among` that `q` matches. Only for a
         query whose `docs` is not None."""
@@ -235,7 +199,7 @@ class Scores:
             return _boosted(_union([self.scores(sub, among) for sub in q.subqueries]), q)
         matched = self.docs(q)
         assert matched is not None
-        among = _common(among, matched)
+        among = common(among, matched)
         if type(q) is wq.Phrase:  # Whoosh: the sum of its words' scores, times its boost
             words = [self._term_scores(q.fieldname, w, 1.0, among) for w in q.words]
             return {d: sum(s[d] for s in words) * q.boost for d in among}
@@ -246,6 +210,7 @@ class Scores:
             return _boosted({d: sum(p[d] for p in parts) + bonus for d in among}, q)
         return self.scores(q.a, among)  # AndNot
 
+    @reads_index
     def best(self, q: Any, among: AbstractSet[int], wanted: int) -> list[Ranked]:
         """The `wanted` best stories of `among` that `q` matches, as `top` orders them
         (only for a query whose `docs` is not None), scoring as few as it can.
@@ -260,7 +225,7 @@ class Scores:
         terms: dict[tuple[str, str], float] = {}
         constant = self._linear(q, 1.0, terms)
         if constant is None or len(among) <= _PRUNE_FROM or min(terms.values(), default=0) < 0:
-            return top(self.scores(q, among), wanted, self._searcher)
+            return top(self.scores(q, among), wanted)
         ceilings = sorted(
             ((c * self._ceiling(f, t), f, t) for (f, t), c in terms.items()), reverse=True
         )
@@ -270,7 +235,7 @@ class Scores:
             left -= ceiling
             postings = self._term_postings(fieldname, text)
             assert postings is not None
-            pool = _common(among, postings.docs())
+            pool = common(among, postings.docs())
             scored.update(self.scores(q, {d for d in pool if d not in scored}))
             if (
                 len(scored) >= wanted
@@ -279,7 +244,7 @@ class Scores:
                 break
         else:
             scored.update(self.scores(q, {d for d in among if d not in scored}))
-        return top(scored, wanted, self._searcher)
+        return top(scored, wanted)
 
     def _linear(
         self, q: Any, coefficient: float, terms: dict[tuple[str, str], float]
@@ -323,34 +288,12 @@ class Scores:
         idf = self._searcher.idf(fieldname, text)
         return float(idf * (self._K1 + 1) * weight / (weight + shortest))
 
-    def _term_postings(self, fieldname: str, text: str) -> _Postings | None:
-        """The word's postings in the field, for every live story holding it (or, with
-        `within`, at least those of them); None when a segment is not the codec's."""
+    def _term_postings(self, fieldname: str, text: str) -> TermPostings | None:
+        """The word's postings in the field, read once per search (`postings.read_term`)."""
         key = (fieldname, text)
-        if key in self._postings:
-            return self._postings[key]
-        found = _Postings()
-        lengths = []
-        for reader, offset, info in term_infos(self._searcher, fieldname, text):
-            if not is_compact(reader):
-                self._postings[key] = None
-                return None
-            ids, weights = read_postings(reader, info, self._wanted(offset), base=offset)
-            if reader.has_deletions():
-                deleted = {d + offset for d in reader.deleted_docs_set}
-                kept = [i for i, d in enumerate(ids) if d not in deleted]
-                ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
-            found.ids += ids
-            found.weights += weights
-            found.max_weight = max(found.max_weight, info.max_weight())
-            lengths.append(length_to_byte(info.min_length()))
-        found.min_length = min(lengths, default=0)
-        self._postings[key] = found
-        return found
-
-    def _wanted(self, offset: int) -> Callable[[int, int], bool] | None:
-        """Whether a block of a segment starting at `offset` holds a story `within`."""
-        return None if self._within is None else _holding(self._within, offset)
+        if key not in self._postings:
+            self._postings[key] = read_term(self._searcher, fieldname, text, self._within)
+        return self._postings[key]
 
     def _term_scores(
         self, fieldname: str, text: str, boost: float, among: AbstractSet[int]
@@ -373,7 +316,7 @@ class Scores:
         if found is None:
             packed = array("B")
             for leaf, _ in self._searcher.leaf_searchers():
-                packed += _lengths(leaf.reader(), fieldname)
+                packed += field_lengths(leaf.reader(), fieldname)
             found = self._lengths[fieldname] = packed
         return found
 
@@ -386,28 +329,6 @@ class Scores:
             norm = [K1 * ((1 - B) + B * byte_to_length(b) / average) for b in range(256)]
             self._norms[fieldname] = norm
         return norm
-
-
-def _holding(docs: list[int], offset: int) -> Callable[[int, int], bool]:
-    """A test of whether a block of a segment starting at `offset` holds one of `docs`
-    (sorted story numbers), given the block's first and last story number."""
-
-    def holds(first: int, last: int) -> bool:
-        i = bisect.bisect_left(docs, first + offset)
-        return i < len(docs) and docs[i] <= last + offset
-
-    return holds
-
-
-def _common(a: AbstractSet[int], b: AbstractSet[int]) -> AbstractSet[int]:
-    """The stories in both, looking the smaller set's members up in the larger."""
-    if a is b:
-        return a
-    if isinstance(a, set) and isinstance(b, set):
-        return a & b
-    if len(a) > len(b):
-        a, b = b, a
-    return {d for d in a if d in b}
 
 
 def _boosted(found: Scored, q: Any) -> Scored:
@@ -426,21 +347,7 @@ def _union(parts: list[Scored]) -> Scored:
     return total
 
 
-def top(found: Scored, wanted: int, searcher: Any) -> list[Ranked]:
+def top(found: Scored, wanted: int) -> list[Ranked]:
     """The `wanted` best, by score and then story number, as Whoosh orders them."""
     best = heapq.nsmallest(wanted, found.items(), key=lambda item: (-item[1], item[0]))
-    return [Ranked(d, s, searcher) for d, s in best]
-
-
-def _lengths(reader: Any, fieldname: str) -> array[int]:
-    """The one-byte field lengths of a segment's stories, read in one piece (Whoosh's
-    column reader unpacks them one at a time)."""
-    column = reader._perdoc._cached_reader(f"_{fieldname}_len", _LENGTHS)
-    packed = array("B")
-    if isinstance(column, columns.NumericColumn.Reader):
-        packed.frombytes(column._dbfile.get(column._basepos, column._count))
-    packed.frombytes(bytes(reader.doc_count_all() - len(packed)))
-    return packed
-
-
-_LENGTHS = columns.NumericColumn("B", default=0)
+    return [Ranked(d, s) for d, s in best]

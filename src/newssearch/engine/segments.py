@@ -1,20 +1,17 @@
 """Reading a segment's files directly, around three of Whoosh's costs at scale.
 
-* Files inside a segment are read in place from its memory map (`_MappedFile`; importing
-  this module installs it in `whoosh.filedb.compound`), not copied into memory.
 * A term's posting list is read whole (`read_postings`, `read_values`), its blocks
   decoded by `blocks`, without Whoosh's matcher, which steps a posting at a time.
 * One story's column value or stored fields are read by position (`column_value`,
   `stored_fields`), and a whole text column in one read (`column_strings`), rather than
   through Whoosh's column readers, which first compute the offset of every value.
 
-`indexer` imports this module, so every index that newssearch opens reads this way.
+Segment files are read in place from their memory maps (`files`).
 """
 
 from __future__ import annotations
 
 import bisect
-import io
 import pickle
 import weakref
 import zlib
@@ -24,7 +21,6 @@ from itertools import accumulate
 from typing import Any
 
 from whoosh.codec import whoosh3
-from whoosh.filedb import compound, structfile
 from whoosh.reading import TermNotFound
 
 from newssearch.engine import blocks
@@ -118,53 +114,6 @@ def _term_blocks(
         if wanted is None or wanted(first, last):
             yield count, data[start:end]
         at, first = end, last + 1
-
-
-class _ViewFile:
-    """What Whoosh reads of a file by seek and read, over a buffer, without copying it."""
-
-    def __init__(self, buf: Any) -> None:
-        self._buf = buf
-        self._pos = 0
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._buf)}[whence]
-        self._pos = base + offset
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def read(self, size: int | None = -1) -> bytes:
-        end = len(self._buf) if size is None or size < 0 else self._pos + size
-        data = bytes(self._buf[self._pos : end])
-        self._pos += len(data)
-        return data
-
-    def readline(self, size: int | None = -1) -> bytes:
-        rest = self.read(size)
-        line = rest[: rest.find(b"\n") + 1 or len(rest)]
-        self._pos -= len(rest) - len(line)
-        return line
-
-    def close(self) -> None:
-        self._buf = b""
-
-
-class _MappedFile(structfile.BufferFile):  # type: ignore[misc]
-    """Whoosh's file inside a segment's compound file, over its memory map, minus the
-    copy: Whoosh's wraps the whole file in a `BytesIO` when it is opened, copying every
-    segment's postings and terms into memory for every searcher (at 250,000 stories,
-    over 300 MB and a third of a second before the first search). Reads by position
-    slice the map as before; the few by seek and read go through `_ViewFile`."""
-
-    def __init__(self, buf: Any, name: str | None = None, onclose: Any = None) -> None:
-        super().__init__(b"", name=name, onclose=onclose)
-        self._buf = buf
-        self.file = _ViewFile(buf)
-
-
-compound.BufferFile = _MappedFile
 
 
 def column_strings(reader: Any, fieldname: str) -> list[str]:

@@ -1,20 +1,26 @@
-"""The index directory: open, create and lock it, and its side file.
+"""The index directory: open, create and lock it, its side file, and cleaning up.
 
 `open_index`/`create_index` translate Whoosh's failures into `IndexNotFound` and
-`IndexDamaged`; `run_lock` is what one indexing run holds from start to end (a second
-writer waits `LOCK_WAIT` seconds, then gets `IndexLocked`). Beside Whoosh's files the
-directory holds `newssearch.json`: the schema version, the indexed roots and the files
-last skipped (rejected or duplicate) with their `sig`. `indexer` updates the index.
+`IndexDamaged`. `run_lock` is what one indexing run (or the creation of an index) holds
+from start to end: whether a directory holds an index is decided under it, so two runs
+starting on a new index cannot both create it. A second writer waits `LOCK_WAIT`
+seconds, then gets `IndexLocked`.
 
-Importing this module makes Whoosh read segment files in place (see `segments`).
+Beside Whoosh's files the directory holds `newssearch.json`, the side file: the schema
+version, the indexed roots (each with how it was indexed) and the files last skipped
+(rejected or duplicate) with their `sig`. An indexing run writes it before each commit of
+the table of contents, so it never names less than the index holds.
+
+`remove_orphans` deletes the segment files a failed run wrote and never committed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from whoosh import index as whoosh_index
@@ -22,9 +28,6 @@ from whoosh import writing
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import try_for
 
-from newssearch.engine import segments  # noqa: F401 (installs the in-place file reads)
-from newssearch.engine.codec import NewsCodec
-from newssearch.engine.pool import news_writer
 from newssearch.engine.schema import SCHEMA_VERSION, make_schema
 from newssearch.errors import (
     DAMAGE_ERRORS,
@@ -33,6 +36,7 @@ from newssearch.errors import (
     IndexNotFound,
     InputError,
     damaged,
+    shown,
 )
 
 META_FILE = "newssearch.json"
@@ -43,28 +47,22 @@ LOCK_WAIT = 3.0
 
 def open_index(path: str) -> Any:
     """Open the index at `path` for reading and writing, checking its schema version."""
-    if not os.path.isdir(path):
-        raise IndexNotFound(f"no index at {path}; run 'newssearch index DIR' first")
-    if is_empty(path):
-        raise IndexNotFound(f"no index at {path}; run 'newssearch index DIR' first")
+    if not os.path.isdir(path) or is_empty(path):
+        raise IndexNotFound(f"no index at {shown(path)}", path)
     if not os.path.exists(os.path.join(path, META_FILE)):
-        raise IndexNotFound(
-            f"{path} is not a newssearch index (it holds other files); choose another --index"
-        )
+        raise IndexNotFound(f"{shown(path)} is not a newssearch index (it holds other files)", path)
     if read_meta(path).get("schema_version") != SCHEMA_VERSION:
         raise IndexDamaged(
-            f"the index at {path} was made by an incompatible version of newssearch; "
-            f"rebuild it with 'newssearch index --full --index {path} DIR'"
+            f"the index at {shown(path)} was made by an incompatible version of newssearch; "
+            "rebuild it with a full indexing run",
+            path,
         )
     try:
         return retry_vanished(lambda: whoosh_index.open_dir(path))
     except whoosh_index.EmptyIndexError as e:
-        raise IndexDamaged(
-            f"the index at {path} is damaged (no table of contents); "
-            f"rebuild it with 'newssearch index --full --index {path} DIR'"
-        ) from e
+        raise damaged(path, "no table of contents") from e
     except (*DAMAGE_ERRORS, whoosh_index.IndexError) as e:
-        raise damaged(path, e) from e
+        raise damaged(path, f"{type(e).__name__}: {e}") from e
 
 
 T = TypeVar("T")
@@ -85,35 +83,42 @@ def retry_vanished(opener: Callable[[], T], attempts: int = 8) -> T:
     raise AssertionError("unreachable")
 
 
-def create_index(path: str, *, roots: Iterable[str] = ()) -> Any:
-    """Create an empty index at `path`, replacing an index already there.
+def holds_index(path: str) -> bool:
+    """Whether `path` holds a newssearch index (readable or not)."""
+    return os.path.exists(os.path.join(path, META_FILE)) or whoosh_index.exists_in(path)
+
+
+def create_index(path: str, meta: dict[str, Any] | None = None) -> Any:
+    """Create an empty index at `path`, replacing an index already there; the caller holds
+    `run_lock(path)`. `meta`: the side file's roots and skipped files to keep.
 
     A readable index of this version is emptied by a commit that drops every segment, so
     readers never see a moment without an index; a damaged or older one is recreated.
-    A directory that holds other files and no index is left alone, so a mistyped
-    `--index` cannot wipe unrelated data.
     """
     check_creatable(path)
-    meta = {"schema_version": SCHEMA_VERSION, "roots": list(roots), "skipped": {}}
+    meta = {"roots": {}, "skipped": {}, **(meta or {}), "schema_version": SCHEMA_VERSION}
     try:
+        write_meta(path, meta)
         ix = _emptied(path)
         if ix is None:
-            os.makedirs(path, exist_ok=True)
             ix = whoosh_index.create_in(path, make_schema())
-        write_meta(path, meta)
     except OSError as e:
-        raise InputError(f"cannot create an index at {path}: {e.strerror}") from e
+        raise InputError(f"cannot create an index at {shown(path)}: {e.strerror or e}") from e
     return ix
 
 
 def _emptied(path: str) -> Any:
     """The index at `path` after a commit that clears it, or None when there is no
     readable index of this schema version there."""
-    if read_meta(path).get("schema_version") != SCHEMA_VERSION:
+    from newssearch.engine.writers import new_writer
+
+    if not whoosh_index.exists_in(path):
         return None
     try:
         ix = whoosh_index.open_dir(path)
-        writer(ix).commit(mergetype=writing.CLEAR)
+        if ix.schema.names() != make_schema().names():
+            return None
+        new_writer(ix).commit(mergetype=writing.CLEAR)
     except (*DAMAGE_ERRORS, whoosh_index.IndexError):
         return None
     return ix
@@ -122,10 +127,11 @@ def _emptied(path: str) -> Any:
 def check_creatable(path: str) -> None:
     """Raise `InputError` unless an index may be created at `path`."""
     if os.path.exists(path) and not os.path.isdir(path):
-        raise InputError(f"cannot create an index at {path}: it is a file")
-    if not is_empty(path) and not _is_ours(path):
+        raise InputError(f"cannot create an index at {shown(path)}: it is a file")
+    if not is_empty(path) and not holds_index(path):
         raise InputError(
-            f"{path} is not empty and holds no newssearch index; choose another --index"
+            f"{shown(path)} is not empty and holds no newssearch index; "
+            "choose another place for the index"
         )
 
 
@@ -134,10 +140,6 @@ def is_empty(path: str) -> bool:
     if not os.path.isdir(path):
         return not os.path.exists(path)
     return not set(os.listdir(path)) - {RUN_LOCK}
-
-
-def _is_ours(path: str) -> bool:
-    return os.path.exists(os.path.join(path, META_FILE)) or whoosh_index.exists_in(path)
 
 
 def read_meta(path: str) -> dict[str, Any]:
@@ -151,12 +153,23 @@ def read_meta(path: str) -> dict[str, Any]:
 
 
 def write_meta(path: str, meta: dict[str, Any]) -> None:
-    """Replace the side file atomically."""
+    """Replace the side file atomically (unless it would not change)."""
     target = os.path.join(path, META_FILE)
+    text = json.dumps(meta, ensure_ascii=False, sort_keys=True)
+    try:
+        with open(target, encoding="utf-8") as f:
+            if f.read() == text:
+                return  # a run that changes nothing writes nothing
+    except (OSError, ValueError):
+        pass
     tmp = target + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(meta, f)
-    os.replace(tmp, target)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except OSError:
+        _remove(tmp)
+        raise
 
 
 class _RunLock:
@@ -166,7 +179,7 @@ class _RunLock:
 
     def __enter__(self) -> _RunLock:
         if not try_for(self._lock.acquire, timeout=LOCK_WAIT, delay=0.05):
-            raise IndexLocked(f"index {self._path} is locked by another writer")
+            raise IndexLocked(f"the index at {shown(self._path)} is locked by another writer")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -174,13 +187,26 @@ class _RunLock:
 
 
 def run_lock(path: str) -> _RunLock:
-    """The lock one indexing run holds from start to end."""
+    """The lock one indexing run holds from start to end (creating the directory)."""
     check_creatable(path)
-    os.makedirs(path, exist_ok=True)
-    return _RunLock(path)
+    try:
+        os.makedirs(path, exist_ok=True)
+        return _RunLock(path)
+    except OSError as e:
+        raise InputError(f"cannot create an index at {shown(path)}: {e.strerror or e}") from e
 
 
-def writer(ix: Any) -> Any:
-    """A single-process writer for `ix` that writes compact segments (every writer of a
-    newssearch index must: see `codec`) and waits `LOCK_WAIT` seconds for the lock."""
-    return news_writer(ix, timeout=LOCK_WAIT, codec=NewsCodec())
+def remove_orphans(ix: Any) -> None:
+    """Delete the files in the index directory that its table of contents does not use:
+    the segments of a run that failed or was cancelled (on a full disk, they are what
+    keeps it full). Files that cannot be deleted are left for the next commit."""
+    try:
+        toc = whoosh_index.TOC.read(ix.storage, ix.indexname)
+    except (*DAMAGE_ERRORS, whoosh_index.IndexError):
+        return
+    whoosh_index.clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)

@@ -17,6 +17,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from newssearch.errors import QueryError
+from newssearch.stories.dates import MONTHS
 
 DATE_FORMS = (
     "YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM, 'April 2024', '17 April 2024', "
@@ -27,27 +28,6 @@ _ISO = re.compile(
     r"^(?P<year>\d{4})(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2})"
     r"(?:[t ](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?)?)?$"
 )
-MONTHS: dict[str, int] = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
 _MONTH = r"(?P<month>[a-z]+)\.?"
 _DAY_MONTH_YEAR = re.compile(rf"^(?P<day>\d{{1,2}})\s+{_MONTH},?\s+(?P<year>\d{{4}})$")
 _MONTH_DAY_YEAR = re.compile(rf"^{_MONTH}\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})$")

@@ -13,9 +13,7 @@ left to search for, an unknown field, a date that cannot be read.
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +21,7 @@ from typing import Any
 from whoosh import qparser
 from whoosh import query as wq
 
+from newssearch.engine.reader import IndexView
 from newssearch.errors import QueryError
 from newssearch.searching import ranking
 from newssearch.searching.dates import check_range, parse_date
@@ -139,7 +138,7 @@ def parse_query(
     return ParsedQuery(all_words, _any_word(all_words, rest), since, until)
 
 
-def expand(parsed: ParsedQuery, reader: Any) -> ParsedQuery:
+def expand(parsed: ParsedQuery, view: IndexView) -> ParsedQuery:
     """Replace each wildcard, fuzzy term and range by the indexed words it stands for, once
     (Whoosh would otherwise expand it again for every tier and every highlighted hit).
     Refuse one that stands for more than `MAX_EXPANSION` words: it is slow and finds
@@ -154,19 +153,13 @@ def expand(parsed: ParsedQuery, reader: Any) -> ParsedQuery:
         if isinstance(q, wq.MultiTerm):
             key = repr(q)
             if key not in done:
-                found = (
-                    _fuzzy_words(q, reader) if isinstance(q, wq.FuzzyTerm) else q._btexts(reader)
-                )
-                words = list(itertools.islice(found, MAX_EXPANSION + 1))
+                words = view.expansions(q, MAX_EXPANSION)
                 if len(words) > MAX_EXPANSION:
                     raise QueryError(
                         f"{q} matches more than {MAX_EXPANSION:,} different words; "
                         "make it more specific"
                     )
-                field = reader.schema[q.fieldname]
-                # Whoosh yields bytes for some of these queries and text for others
-                texts = [field.from_bytes(w) if isinstance(w, bytes) else w for w in words]
-                terms = [wq.Term(q.fieldname, t, boost=q.boost) for t in texts]
+                terms = [wq.Term(q.fieldname, w, boost=q.boost) for w in words]
                 done[key] = wq.Or(terms) if terms else wq.NullQuery
             return done[key]
         if q.is_leaf():
@@ -177,37 +170,6 @@ def expand(parsed: ParsedQuery, reader: Any) -> ParsedQuery:
 
     any_word = visit(parsed.any_word) if parsed.any_word is not None else None
     return ParsedQuery(visit(parsed.all_words), any_word, parsed.since, parsed.until)
-
-
-def _fuzzy_words(q: Any, reader: Any) -> Iterator[str]:
-    """The indexed words within `q.maxdist` edits of a fuzzy term. Whoosh computes a full
-    edit distance for every word sharing the prefix (1.1 s for `petrolium~` on Reuters);
-    words whose length is already too different are skipped first here."""
-    text, maxdist = q.text, q.maxdist
-    for word in reader.expand_prefix(q.fieldname, text[: q.prefixlength]):
-        if isinstance(word, bytes):
-            word = word.decode("utf-8")
-        if abs(len(word) - len(text)) <= maxdist and edit_distance(text, word) <= maxdist:
-            yield word
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance counting a swap of two neighbouring letters as one edit.
-
-    >>> edit_distance("cocao", "cocoa"), edit_distance("goverment", "movement")
-    (1, 2)
-    """
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cost = min(cost, previous2[j - 2] + 1)
-            current.append(cost)
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 def _any_word(all_words: Any, text: str) -> Any:

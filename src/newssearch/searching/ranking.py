@@ -1,20 +1,36 @@
-"""Ranking parameters, chosen by measurement with bench/quality.py (see the README).
+"""Ranking: its parameters, and the best stories of a list of query tiers.
 
 BM25F over headline and body; a headline match counts `HEADLINE_BOOST` times a body
-match. Both are applied at query time, so tuning them needs no re-index.
+match. The parameters were chosen by measurement with bench/quality.py (see the README)
+and are applied at query time, so tuning them needs no re-index.
+
+`ranked` takes the tiers of a query (the stories holding every word, then those holding
+some) and returns the first hits of each in turn, and the total; word and phrase queries
+are scored by the engine's `Scores` (the same numbers as Whoosh's BM25F, many times
+faster), anything else by Whoosh. `by_recency` re-ranks for `--recent`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+from datetime import timedelta
 from typing import Any
 
 from whoosh import scoring
+
+from newssearch.engine.reader import IndexView
+from newssearch.engine.scoring import Ranked, Scores
 
 HEADLINE_BOOST = 1.25
 BM25_B = 0.2
 BM25_K1 = 1.6
 ALL_WORDS_FIRST = True
 """Rank stories holding every word of a plain query above those holding only some."""
+
+RECENT_HALF_LIFE_DAYS = 30.0
+"""`recent`: a story this many days older than the newest candidate counts half."""
+RECENT_POOL = 200
+"""`recent`: how many of the best matches are re-ranked by the blend."""
 
 
 def weighting() -> Any:
@@ -25,3 +41,105 @@ def weighting() -> Any:
 def field_boosts() -> dict[str, float]:
     """Query-time weights of the searched fields."""
     return {"headline": HEADLINE_BOOST, "body": 1.0}
+
+
+def ranked(
+    view: IndexView,
+    tiers: list[Any],
+    *,
+    within: set[int] | None,
+    exclude: AbstractSet[int] | None = None,
+    wanted: int,
+    by_date: str | None = None,
+) -> tuple[list[Ranked], int]:
+    """The first `wanted` hits of the tiers in turn, and the total number of matches.
+
+    Each tier must match everything the tiers before it match (the last is the broadest),
+    so a later tier is only needed when the earlier ones ran out, and then it leaves out
+    exactly the hits they gave. `within`: only these stories (date limits); `exclude`:
+    never these; `by_date` ("newest" or "oldest"): order by date instead of relevance.
+    """
+    scores = view.scores(B=BM25_B, K1=BM25_K1, within=within)
+    if by_date is None:
+        fast = ranked_fast(scores, tiers, within=within, exclude=exclude, wanted=wanted)
+        if fast is not None:
+            return fast
+    return ranked_whoosh(
+        view, scores, tiers, within=within, exclude=exclude, wanted=wanted, by_date=by_date
+    )
+
+
+def ranked_whoosh(
+    view: IndexView,
+    scores: Scores,
+    tiers: list[Any],
+    *,
+    within: set[int] | None,
+    exclude: AbstractSet[int] | None,
+    wanted: int,
+    by_date: str | None = None,
+) -> tuple[list[Ranked], int]:
+    """What `ranked` returns, through Whoosh's matchers: for date orders and for queries
+    `Scores` does not take apart."""
+    hits: list[Ranked] = []
+    seen: set[int] = set(exclude or ())
+    for q in tiers:
+        if len(hits) >= wanted:
+            break
+        page = view.whoosh_ranked(
+            q, limit=wanted - len(hits), within=within, exclude=seen, by_date=by_date
+        )
+        hits.extend(page)
+        seen.update(h.docnum for h in page)
+    matches = set(view.matches(tiers[-1], scores))
+    if within is not None:
+        matches &= within
+    return hits, len(matches - (exclude or set()))
+
+
+def ranked_fast(
+    scores: Scores,
+    tiers: list[Any],
+    *,
+    within: set[int] | None,
+    exclude: AbstractSet[int] | None,
+    wanted: int,
+) -> tuple[list[Ranked], int] | None:
+    """What `ranked` returns for a relevance search, from `Scores`; None when a tier is not
+    a word query. Only the stories a tier is asked for are scored: those of the first
+    tier, then of the next while hits are short."""
+    matched = [scores.docs(q) for q in tiers]
+    hits: list[Ranked] = []
+    seen: set[int] = set(exclude or ())
+    for q, docs in zip(tiers, matched, strict=True):
+        if docs is None:
+            return None
+        if len(hits) >= wanted:
+            continue
+        among = docs if within is None else within.intersection(docs)
+        page = scores.best(q, among - seen, wanted - len(hits))
+        hits.extend(page)
+        seen.update(h.docnum for h in page)
+    last = matched[-1]
+    assert last is not None
+    total = last if within is None else within.intersection(last)
+    if exclude:
+        total = total - exclude
+    return hits, len(total) + sum(1 for h in hits if h.docnum not in total)
+
+
+def by_recency(view: IndexView, hits: list[Ranked]) -> list[Ranked]:
+    """Re-rank by score x 2^(-age / half-life), the age counted back from the newest hit;
+    a story without a date counts as a year older than the oldest."""
+    dates = view.dates_of([h.docnum for h in hits])
+    known = [d for d in dates.values() if d is not None]
+    if not known:
+        return hits
+    newest, oldest = max(known), min(known)
+
+    def blended(h: Ranked) -> tuple[float, int]:
+        d = dates[h.docnum] or oldest - timedelta(days=365)
+        age = (newest - d).total_seconds() / 86400
+        return -h.score * 0.5 ** (age / RECENT_HALF_LIFE_DAYS), h.docnum
+
+    return sorted(hits, key=blended)

@@ -1,7 +1,4 @@
-"""Read story files and walk directories of them.
-
-This module knows nothing of Whoosh: it turns bytes into `Story` objects (or a reason why
-not) and lists the files under an indexed root. `indexer` drives it.
+"""Read one story file: bytes to text to a `Story`, or the reason it cannot be indexed.
 
 The story format (see the README) is a date line, the headline, a `Story Code : N` line,
 the headline again and the body, one paragraph per line. Parsing is lenient about layout
@@ -18,31 +15,17 @@ and encodings and precise about what it keeps:
 from __future__ import annotations
 
 import codecs
-import fnmatch
 import hashlib
 import os
 import re
-import stat
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from functools import partial
-from typing import NamedTuple
 
 from newssearch.models import Story
-from newssearch.searching.dates import MONTHS
+from newssearch.stories.dates import parse_date_line
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Larger files are rejected unread: no news story is that long, and it bounds memory."""
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-_DATE_LINE = re.compile(
-    r"""^(?:(?P<weekday>[A-Za-z]+)\.?,?\s+)?
-        (?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})
-        (?:\s*[-\u2013,]?\s*(?P<hour>\d{1,2}):(?P<minute>\d{2}))?\s*$""",
-    re.VERBOSE,
-)
 _CODE_LINE = re.compile(r"^story\s*code\s*:\s*(?P<code>.*?)\s*$", re.IGNORECASE)
 _NUMERIC_CODE = re.compile(r"^\d{1,19}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -58,27 +41,6 @@ class ParsedStory:
 
     story: Story
     warnings: tuple[str, ...]
-
-
-class FoundFile(NamedTuple):
-    """A file under an indexed root that matches the glob."""
-
-    path: str
-    rel: str
-    mtime_ns: int
-    sig: str
-    """`mtime_ns:size`: what the index remembers to tell a changed file from an
-    unchanged one without reading it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Unusable:
-    """Something under a root that cannot be indexed: a matched file, or (is_file=False) a
-    directory that could not be read."""
-
-    path: str
-    reason: str
-    is_file: bool = True
 
 
 def path_key(rel: str) -> str:
@@ -123,29 +85,6 @@ def _looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     controls = len(sample) - len(sample.translate(None, _CONTROLS))
     return controls * 20 > len(sample)
-
-
-def parse_date_line(line: str) -> tuple[datetime | None, str | None]:
-    """Parse a story's date line.
-
-    Returns `(date, None)` for a good date, `(None, warning)` for a line that looks like a
-    date but is not a real one, and `(None, None)` for a line that is not a date line at
-    all. A weekday that does not match the date is ignored with a warning.
-    """
-    m = _DATE_LINE.match(line.strip())
-    if not m or m["month"].lower() not in MONTHS:
-        return None, None
-    hour, minute = int(m["hour"] or 0), int(m["minute"] or 0)
-    try:
-        date = datetime(int(m["year"]), MONTHS[m["month"].lower()], int(m["day"]), hour, minute)
-    except ValueError:
-        return None, f"impossible date {line.strip()!r}; indexed without a date"
-    weekday = (m["weekday"] or "").lower()
-    if weekday and not any(w.startswith(weekday[:3]) for w in _WEEKDAYS):
-        return None, None
-    if weekday and not _WEEKDAYS[date.weekday()].startswith(weekday[:3]):
-        return date, f"{m['weekday']} does not match {date:%A %d %B %Y}; kept the date"
-    return date, None
 
 
 def parse_story(text: str, path: str, rel: str) -> ParsedStory:
@@ -216,104 +155,3 @@ def read_story(path: str, rel: str) -> ParsedStory:
     text, warnings = decode(data)
     parsed = parse_story(text, path, rel)
     return ParsedStory(parsed.story, (*warnings, *parsed.warnings))
-
-
-def matcher(glob: str) -> Callable[[str, str], bool]:
-    """A test of whether a file matches `--glob`, given its name and its root-relative
-    path: the pattern is matched against the name, or against the whole relative path
-    when it holds a `/`."""
-    if re.fullmatch(r"\*[^*?\[\]/]*", glob):  # `*.txt`: a test of the name's ending
-        ending = glob[1:]
-        return lambda name, rel: name.endswith(ending)
-    match = re.compile(fnmatch.translate(glob)).match
-    if "/" in glob:
-        return lambda name, rel: match(rel.replace(os.sep, "/")) is not None
-    return lambda name, rel: match(name) is not None
-
-
-def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundFile | Unusable]:
-    """List the files under `root` (a directory or a single file) that match `glob`, in
-    the order the file system lists them (sorting a directory of 19,000 files costs a
-    tenth of re-indexing it unchanged; callers sort what they show).
-
-    By default directory links are not followed, and a file link only when its target
-    lies inside `root`. With `follow_links` both are followed wherever they lead; a
-    directory reached twice (a link loop) is walked once.
-    """
-    root = os.path.abspath(root)
-    if not os.path.isdir(root):
-        yield _found(root, os.path.basename(root), root, follow_links)
-        return
-    real_root = os.path.realpath(root)
-    wanted = matcher(glob)
-    lstat, is_regular = os.lstat, stat.S_ISREG
-    found = partial(tuple.__new__, FoundFile)  # FoundFile(...) at half the cost
-    seen: set[tuple[int, int]] = set()
-    todo = [(root, "")]  # directories still to list, and their paths relative to root
-    while todo:
-        path, rel_dir = todo.pop()
-        if follow_links:
-            try:
-                st = os.stat(path)
-            except OSError as e:
-                yield Unusable(path, f"cannot read directory: {e.strerror}", False)
-                continue
-            if (st.st_dev, st.st_ino) in seen:
-                continue
-            seen.add((st.st_dev, st.st_ino))
-        try:
-            with os.scandir(path) as listing:
-                entries = list(listing)
-        except OSError as e:
-            yield Unusable(path, f"cannot read directory: {e.strerror}", False)
-            continue
-        subdirs = []
-        for entry in entries:
-            name = entry.name
-            rel = rel_dir + name
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if follow_links or not entry.is_symlink():
-                    subdirs.append((entry.path, rel + os.sep))
-                continue
-            if not wanted(name, rel):
-                continue
-            try:  # the usual case in one system call: a plain file, no link
-                # (`lstat` of the path costs less than `entry.stat`)
-                plain = lstat(entry.path)
-            except OSError:
-                plain = None
-            if plain is not None and is_regular(plain.st_mode):
-                mtime = plain.st_mtime_ns
-                yield found((entry.path, rel, mtime, f"{mtime}:{plain.st_size}"))
-            else:
-                yield _found(entry.path, rel, real_root, follow_links)
-        todo.extend(subdirs)
-
-
-def _found(path: str, rel: str, real_root: str, follow_links: bool) -> FoundFile | Unusable:
-    try:
-        st = os.lstat(path)
-        is_link = stat.S_ISLNK(st.st_mode)
-        if is_link:
-            st = os.stat(path)
-    except OSError as e:
-        if os.path.islink(path):
-            return Unusable(path, "broken symbolic link")
-        return Unusable(path, f"cannot read: {e.strerror}")
-    if is_link and not follow_links:
-        target = os.path.realpath(path)
-        if os.path.commonpath([target, real_root]) != real_root:
-            return Unusable(
-                path, "symbolic link to a file outside the indexed root (see --follow-links)"
-            )
-    if not stat.S_ISREG(st.st_mode):
-        return Unusable(path, "not a regular file")
-    return _file(path, rel, st)
-
-
-def _file(path: str, rel: str, st: os.stat_result) -> FoundFile:
-    return FoundFile(path, rel, st.st_mtime_ns, f"{st.st_mtime_ns}:{st.st_size}")

@@ -1,0 +1,248 @@
+"""`IndexView`: what `searching` may ask of the index, through one searcher.
+
+A view wraps one Whoosh searcher (a point-in-time view of the index's segments) and
+answers in story numbers, words and plain values: which stories a query matches, the
+best of them (`Scores` for words and phrases, Whoosh's matchers for the rest), a story's
+stored fields, path and date, the dates of the whole archive sorted once, the words a
+wildcard stands for, spelling candidates and word statistics.
+
+Every method that reads index files is marked `reads_index`, so a damaged file surfaces
+as `IndexReadError` (and, from the facade, as `IndexDamaged`), while an error in the
+searching code around it stays a bug.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import sys
+from array import array
+from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
+from datetime import datetime
+from typing import Any
+
+from whoosh import columns, sorting
+from whoosh import query as wq
+from whoosh.util.times import datetime_to_long, long_to_datetime
+
+from newssearch.engine.scoring import Ranked, Scores
+from newssearch.engine.segments import column_value, stored_fields
+from newssearch.errors import reads_index
+
+MISSING_DATE = 2**64 - 1
+"""What Whoosh's date column holds for a story without a date."""
+
+
+class IndexView:
+    """One searcher's view of the index (make one per search; not shared by threads)."""
+
+    def __init__(self, searcher: Any) -> None:
+        self._searcher = searcher
+        self._dates: tuple[list[int], list[int]] | None = None
+
+    @property
+    def searcher(self) -> Any:
+        """The Whoosh searcher (for `engine` code only)."""
+        return self._searcher
+
+    @property
+    def schema(self) -> Any:
+        return self._searcher.schema
+
+    def analyze(self, text: str) -> list[str]:
+        """The indexed words (stems) the query analyzer makes of `text`."""
+        return [t.text for t in self._searcher.schema["body"].analyzer(text)]
+
+    # -- matching and ranking -------------------------------------------------------
+
+    def scores(self, B: float, K1: float, within: AbstractSet[int] | None = None) -> Scores:
+        """A `Scores` for one search (BM25F with these parameters; `within`: the stories
+        the caller will keep)."""
+        return Scores(self._searcher, B=B, K1=K1, within=within)
+
+    @reads_index
+    def matches(self, q: Any, scores: Scores | None = None) -> AbstractSet[int]:
+        """The numbers of the stories `q` matches: from `scores` for words and phrases
+        (a set operation over posting lists), else through Whoosh's matchers."""
+        found = scores.docs(q) if scores is not None else None
+        return set(self._searcher.docs_for_query(q)) if found is None else found
+
+    @reads_index
+    def whoosh_ranked(
+        self,
+        q: Any,
+        *,
+        limit: int,
+        within: AbstractSet[int] | None = None,
+        exclude: AbstractSet[int] | None = None,
+        by_date: str | None = None,
+    ) -> list[Ranked]:
+        """The best `limit` stories for `q` ranked by Whoosh (queries `Scores` does not
+        take apart), or ordered by date (`by_date` "newest" or "oldest"; stories without
+        a date last) with score 0."""
+        facet = None
+        if by_date is not None:
+            facet = sorting.MultiFacet(
+                [
+                    sorting.FieldFacet("undated"),
+                    sorting.FieldFacet("date", reverse=by_date == "newest"),
+                ]
+            )
+        results = self._searcher.search(
+            q,
+            filter=set(within) if within is not None else None,
+            mask=set(exclude) if exclude else None,
+            limit=limit,
+            sortedby=facet,
+        )
+        # slicing by the scored length: len(results) would run the query again to count
+        page = results[: results.scored_length()]
+        return [
+            Ranked(h.docnum, float(h.score) if isinstance(h.score, int | float) else 0.0)
+            for h in page
+        ]
+
+    @reads_index
+    def expansions(self, q: Any, limit: int) -> list[str]:
+        """Up to `limit` + 1 indexed words that a wildcard, prefix, fuzzy term or range
+        `q` stands for (one more than `limit` says there are too many)."""
+        reader = self._searcher.reader()
+        found = _fuzzy_words(q, reader) if isinstance(q, wq.FuzzyTerm) else q._btexts(reader)
+        words = list(itertools.islice(found, limit + 1))
+        field = reader.schema[q.fieldname]
+        # Whoosh yields bytes for some of these queries and text for others
+        return [field.from_bytes(w) if isinstance(w, bytes) else w for w in words]
+
+    # -- one story ----------------------------------------------------------------
+
+    @reads_index
+    def document_number(self, code: str) -> int | None:
+        """The number of the story with this code, or None."""
+        found: int | None = self._searcher.document_number(code=code)
+        return found
+
+    @reads_index
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """A story's stored fields (code, headline, body, date)."""
+        return stored_fields(self._searcher, docnum)
+
+    @reads_index
+    def path(self, docnum: int) -> str:
+        """A story's file path, from the path column."""
+        return column_value(self._searcher, "path", docnum).decode()
+
+    # -- dates ----------------------------------------------------------------------
+
+    @reads_index
+    def dated_within(self, since: datetime | None, until: datetime | None) -> set[int] | None:
+        """The stories dated within the limits (stories without a date never are); None
+        when there are no limits."""
+        if since is None and until is None:
+            return None
+        values, docnums = self._sorted_dates()
+        lo = datetime_to_long(since) if since is not None else 0
+        hi = datetime_to_long(until) if until is not None else MISSING_DATE - 1
+        return set(docnums[bisect.bisect_left(values, lo) : bisect.bisect_right(values, hi)])
+
+    @reads_index
+    def dates_of(self, docs: AbstractSet[int] | Sequence[int]) -> dict[int, datetime | None]:
+        """Each story's date (None when it has none)."""
+        values = self._date_values()
+        return {d: None if values[d] == MISSING_DATE else long_to_datetime(values[d]) for d in docs}
+
+    @reads_index
+    def live_dates(self) -> tuple[int, list[datetime]]:
+        """How many live stories the index holds, and the dates of those that have one."""
+        reader = self._searcher.reader()
+        live = set(reader.all_doc_ids())
+        values = self._date_values()
+        dates = [
+            long_to_datetime(v) for n, v in enumerate(values) if n in live and v != MISSING_DATE
+        ]
+        return len(live), dates
+
+    def _date_values(self) -> Sequence[int]:
+        """Every story's date value (Whoosh's long; `MISSING_DATE` for none), by number."""
+        values: list[int] = []
+        for leaf, offset in self._searcher.leaf_searchers():
+            reader = leaf.reader()
+            if reader.doc_count_all():
+                values += _column_values(reader.column_reader("date", translate=False))
+            assert len(values) == offset + reader.doc_count_all()  # a value's index: its story
+        return values
+
+    def _sorted_dates(self) -> tuple[list[int], list[int]]:
+        """Every story's date value in ascending order, with the story numbers in the
+        same order; made once per view."""
+        if self._dates is None:
+            values = self._date_values()
+            # story numbers sorted by date (a stable sort keeps equal dates in story order)
+            order = sorted(range(len(values)), key=values.__getitem__)
+            self._dates = ([values[n] for n in order], order)
+        return self._dates
+
+    # -- words ----------------------------------------------------------------------
+
+    @reads_index
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """In how many stories the word occurs in the field."""
+        found: int = self._searcher.reader().doc_frequency(fieldname, text)
+        return found
+
+    @reads_index
+    def idf(self, fieldname: str, text: str) -> float:
+        """The word's inverse document frequency in the field (Whoosh's)."""
+        return float(self._searcher.idf(fieldname, text))
+
+    @reads_index
+    def spellings(self, word: str, limit: int, maxdist: int) -> list[str]:
+        """Headline words within `maxdist` edits of `word`, the likeliest first."""
+        found: list[str] = self._searcher.corrector("headline").suggest(
+            word, limit=limit, maxdist=maxdist
+        )
+        return found
+
+
+def _fuzzy_words(q: Any, reader: Any) -> Iterator[str]:
+    """The indexed words within `q.maxdist` edits of a fuzzy term. Whoosh computes a full
+    edit distance for every word sharing the prefix (1.1 s for `petrolium~` on Reuters);
+    words whose length is already too different are skipped first here."""
+    text, maxdist = q.text, q.maxdist
+    for word in reader.expand_prefix(q.fieldname, text[: q.prefixlength]):
+        if isinstance(word, bytes):
+            word = word.decode("utf-8")
+        if abs(len(word) - len(text)) <= maxdist and edit_distance(text, word) <= maxdist:
+            yield word
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance counting a swap of two neighbouring letters as one edit.
+
+    >>> edit_distance("cocao", "cocoa"), edit_distance("goverment", "movement")
+    (1, 2)
+    """
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _column_values(column: Any) -> Sequence[int]:
+    """All of a numeric column's values: one read of its packed array where Whoosh's
+    reader unpacks them one by one (its layout: big-endian fixed-width values for the
+    first documents, the default for the rest)."""
+    if not isinstance(column, columns.NumericColumn.Reader):
+        return list(column)
+    packed = array(column._typecode)
+    packed.frombytes(column._dbfile.get(column._basepos, column._count * column._fixedlen))
+    if sys.byteorder == "little":
+        packed.byteswap()
+    return [*packed, *[column._default] * (column._doccount - column._count)]

@@ -1,0 +1,216 @@
+"""Writing to the index: writers, batches, merge policies.
+
+Every writer of a newssearch index writes compact segments (`codec.NewsCodec`) from a
+`pool.TermPool`: `new_writer` makes one, in worker processes (`parallel.SafeMpWriter`)
+for a large run. `BatchWriter` is what an indexing run writes through: stories and
+deletions, one writer and one commit per batch, so a killed run keeps whole batches.
+
+A full rebuild (`BatchWriter(full=True)`) *stages* its batches instead: each batch's
+segment is written to disk but left out of the table of contents, and the last commit
+replaces every old segment with the staged ones at once. Readers, and a run killed
+half-way, keep the old index until then; the staged files of a run that did not finish
+are removed by `store.remove_orphans` (or by the next commit).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from whoosh import writing
+from whoosh.reading import SegmentReader
+
+from newssearch.engine.codec import NewsCodec
+from newssearch.engine.contents import Contents
+from newssearch.engine.parallel import SafeMpWriter, StagedCommits
+from newssearch.engine.pool import use_term_pool
+from newssearch.engine.store import LOCK_WAIT
+
+MAX_WORKERS = 4
+MAX_SEGMENTS = 24
+"""A run that leaves more segments merges the smallest (searches visit every segment).
+250,000 stories in batches of 30,000 on two cores make 18, which need no merge."""
+
+
+class NewsWriter(StagedCommits, writing.SegmentWriter):  # type: ignore[misc]
+    """Whoosh's one-process `SegmentWriter`, filling a `TermPool`, able to stage."""
+
+
+def new_writer(ix: Any, procs: int = 1) -> Any:
+    """A writer for `ix` that writes compact segments (every writer must be one) and
+    waits `LOCK_WAIT` seconds for Whoosh's lock, in `procs` worker processes when
+    `procs` > 1 (commit those with a policy that merges nothing)."""
+    if procs > 1:
+        return SafeMpWriter(ix, procs, batchsize=256, timeout=LOCK_WAIT, codec=NewsCodec())
+    return use_term_pool(NewsWriter(ix, timeout=LOCK_WAIT, codec=NewsCodec()))
+
+
+def workers() -> int:
+    """How many worker processes a large run uses: one per core, at most `MAX_WORKERS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
+def _live(segments: list[Any]) -> list[Any]:
+    """The segments that hold a live document. A segment whose every document was
+    deleted (each of its stories was updated since) is left out of the table of
+    contents, and the commit removes its files; otherwise each small re-run would leave
+    one more empty segment for every search to open."""
+    return [seg for seg in segments if seg.deleted_count() < seg.doc_count_all()]
+
+
+def _drop_empty(writer: Any, segments: list[Any]) -> list[Any]:
+    """Merge policy: no merging, only empty segments dropped."""
+    return _live(segments)
+
+
+def _merge_small(writer: Any, segments: list[Any]) -> list[Any]:
+    """Merge policy: empty segments dropped, then Whoosh's `MERGE_SMALL`."""
+    kept: list[Any] = writing.MERGE_SMALL(writer, _live(segments))
+    return kept
+
+
+def _merge_smallest(writer: Any, segments: list[Any]) -> list[Any]:
+    """Merge policy: merge the smallest segments into one so at most `MAX_SEGMENTS` stay."""
+    segments = _live(segments)
+    if len(segments) <= MAX_SEGMENTS:
+        return segments
+    ordered = sorted(segments, key=lambda seg: seg.doc_count())
+    count = len(segments) - MAX_SEGMENTS + 1
+    for seg in ordered[:count]:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return ordered[count:]
+
+
+def _none(writer: Any, segments: list[Any]) -> list[Any]:
+    """Merge policy of a staged batch: keep no old segment (the rebuild replaces them)."""
+    return []
+
+
+def segment_count(ix: Any) -> int:
+    """How many segments the index's table of contents lists."""
+    return len(ix._segments())
+
+
+def tidy(ix: Any) -> bool:
+    """Merge segments down to `MAX_SEGMENTS` if a run left more; whether it did."""
+    if segment_count(ix) <= MAX_SEGMENTS:
+        return False
+    new_writer(ix).commit(mergetype=_merge_smallest)
+    return True
+
+
+class BatchWriter:
+    """Writes stories and deletions through one writer per batch, committing each batch.
+
+    `known` is what the index held when the run began: a story with one of its codes
+    replaces the old document, unless the run deleted it already. Documents are deleted
+    where `known` places them. (Whoosh's `update_document` would search the index for
+    every story, new or not; its `delete_by_term` costs a query per story.)
+    `before_commit` runs before each commit of the table of contents (the side file is
+    written then). With `full`, batches are staged and the last commit swaps them in.
+    """
+
+    def __init__(
+        self,
+        ix: Any,
+        *,
+        size: int,
+        procs: int,
+        known: Contents,
+        full: bool = False,
+        before_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._ix = ix
+        self._size = size
+        self._procs = procs
+        self._known = known
+        self._full = full
+        self._before_commit = before_commit
+        self._writer: Any = None
+        self._segments: dict[str, Any] = {}
+        self._pending = 0
+        self._deleted: set[str] = set()
+        self._staged: list[Any] = []
+        self.written = 0
+        """Stories written so far."""
+
+    def _w(self) -> Any:
+        if self._writer is None:
+            self._writer = new_writer(self._ix, self._procs)
+            self._writer.staging = self._full
+            self._segments = {seg.segment_id(): seg for seg in self._writer.segments}
+        return self._writer
+
+    def delete_code(self, code: str) -> None:
+        """Delete the story with this code (once per run)."""
+        if code in self._deleted:
+            return
+        writer = self._w()
+        places = self._known.places(code)
+        if places and all(segment in self._segments for segment, _ in places):
+            for segment, docnum in places:
+                self._segments[segment].delete_document(docnum)
+        else:  # a merge since the run began renumbered them, or `places` cannot tell
+            writer.delete_by_term("code", code)
+        self._deleted.add(code)
+        self._pending += 1
+
+    def add(self, fields: dict[str, Any]) -> None:
+        """Add a story's document (replacing one with its code); commit a full batch."""
+        code = fields["code"]
+        if self._known.places(code) != []:  # held, or perhaps held (None)
+            self.delete_code(code)
+        self._w().add_document(**fields)
+        self.written += 1
+        self._pending += 1
+        if self._pending >= self._size:
+            self._commit_batch()
+
+    def _commit_batch(self) -> None:
+        if self._writer is None:
+            return
+        if self._full:
+            self._writer.commit(mergetype=_none)
+            self._staged += self._writer.staged
+        else:
+            self._before_commit()
+            # (the parallel writer's check counts the documents of the new segments,
+            # which a merge would move)
+            self._writer.commit(mergetype=_drop_empty if self._procs > 1 else _merge_small)
+        self._writer = None
+        self._pending = 0
+
+    def commit(self) -> None:
+        """Commit what is left; for a full rebuild, swap every staged batch in."""
+        if not self._full:
+            if self._writer is not None:
+                self._commit_batch()
+            else:
+                self._before_commit()
+            return
+        staged, self._staged = self._staged, []
+        writer = self._w()
+        writer.staging = False
+        self._before_commit()
+        writer.commit(mergetype=lambda w, segments: staged)
+        self._writer = None
+        self._pending = 0
+
+    def cancel(self) -> None:
+        """Drop the batch being written (and a rebuild's staged ones)."""
+        writer, self._writer = self._writer, None
+        if writer is not None and not writer.is_closed:
+            try:
+                writer.cancel()
+            except OSError:
+                # Closing the half-written segment failed as well (a full disk stays
+                # full): free the lock anyway; the orphan files are removed next.
+                writer._finish()
+        self._staged = []

@@ -1,0 +1,217 @@
+"""Plan an indexing run: what is new, changed, gone, duplicated -- without writing.
+
+A `Planner` compares the files the walk found with what the index holds (each path's
+`sig`, and on demand each path's story code) and with the side file's memory of skipped
+files, and yields what to write, in order:
+
+* `Write(story, sig)` for a new or changed file that claims its story code;
+* `Delete(code)` for a story whose file is gone, became unreadable, or lost its code to
+  another file.
+
+Unchanged files are never read. Files are visited newest first (ties by path): the
+first live file to claim a story code keeps it, later ones are reported as duplicates
+-- so a story saved again under another name replaces the older copy, and the choice
+depends only on the files on disk. A file that no walk of this run found but that still
+exists (under a root not walked this time) keeps its rank by its modification time; one
+that no longer exists (under a missing root) yields to any live file. A file leaves the
+index only when every root holding it was walked and none found it.
+
+Reading happens as the plan is consumed, so memory holds one story at a time. The
+report's lists and counts are kept in `Tally`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from newssearch.models import DuplicateFile, FileWarning, RejectedFile, Story
+from newssearch.stories import parse
+from newssearch.stories.files import FoundFile
+from newssearch.stories.parse import StoryRejected
+
+Skipped = dict[str, dict[str, str]]
+"""The side file's memory of skipped files: path -> {"sig", and "reason" or "code"}."""
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """Index this story (replacing the document that holds its code, if any)."""
+
+    story: Story
+    sig: str
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    """Remove the story with this code from the index."""
+
+    code: str
+
+
+Action = Write | Delete
+
+
+@dataclass
+class Tally:
+    """What the run did, for its report."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    read: int = 0
+    """Files visited so far (read, or recognised from the side file)."""
+    rejected: list[RejectedFile] = field(default_factory=list)
+    duplicates: list[DuplicateFile] = field(default_factory=list)
+    warnings: list[FileWarning] = field(default_factory=list)
+
+
+class Planner:
+    """One run's plan (see the module docstring).
+
+    found: the files the walks found, by path.
+    sigs: each indexed path's `sig` (empty for a full rebuild).
+    codes: each indexed path's story code, read when first needed.
+    skipped: the side file's skipped files; the plan's own is `new_skipped`.
+    walked: whether a path lies under a root this run walked.
+    holders: for a path, the recorded roots that hold it, and whether each was walked.
+    unusable: paths the walk could not use (already in `tally.rejected`).
+    """
+
+    def __init__(
+        self,
+        found: dict[str, FoundFile],
+        *,
+        sigs: dict[str, str],
+        codes: Callable[[], dict[str, str]],
+        skipped: Skipped,
+        gone_from_walks: Callable[[str], bool],
+        walked: Callable[[str], bool],
+        tally: Tally,
+        unusable: set[str],
+    ) -> None:
+        self._found = found
+        self._sigs = sigs
+        self._codes = codes
+        self._skipped = skipped
+        self._tally = tally
+        self._unusable = unusable
+        self.new_skipped: Skipped = {p: v for p, v in skipped.items() if not walked(p)}
+        unchanged = [p for p, f in found.items() if f.sig == sigs.get(p)]
+        held = set(unchanged)
+        self._unchanged = unchanged
+        self.changed = (
+            [] if len(unchanged) == len(found) else [f for p, f in found.items() if p not in held]
+        )
+        not_found = sorted(sigs.keys() - found.keys())
+        self.gone = [p for p in not_found if gone_from_walks(p)]
+        gone = set(self.gone)
+        self._elsewhere = [p for p in not_found if p not in gone]
+        """Indexed files no walk of this run looked for."""
+        self._claims: dict[str, str] = {}
+        self._mtimes: dict[str, int | None] = {}
+
+    @property
+    def changes(self) -> bool:
+        """Whether the run will write anything (else it reads no story codes)."""
+        return bool(self.changed or self.gone)
+
+    @property
+    def to_read(self) -> int:
+        """How many files the run will read (not known from the side file)."""
+        return sum(1 for f in self.changed if self._skipped.get(f.path, {}).get("sig") != f.sig)
+
+    def actions(self) -> Iterator[Action]:
+        """The writes and deletions, in the order to apply them."""
+        tally = self._tally
+        for path in self.gone:
+            yield from self._drop(path)
+            tally.removed += 1 if path not in self._unusable else 0
+        # Files that hold their code already are not visited: unchanged ones, and indexed
+        # files no walk looked for. A file that is read asks `_holder` whether one of them
+        # is ahead of it.
+        owner: dict[str, str] = {}
+        if self.changed:
+            codes = self._codes()
+            owner = {codes[path]: path for path in self._unchanged + self._elsewhere}
+        for path in sorted((f.path for f in self.changed), key=self._rank):
+            tally.read += 1
+            yield from self._visit(self._found[path], owner)
+        still = len(self._unchanged)
+        for code, path in self._claims.items():
+            earlier = owner.get(code)
+            if earlier is not None and earlier != path and earlier in self._found:
+                # a newer file took over the code of an unchanged one
+                tally.duplicates.append(DuplicateFile(earlier, code, path))
+                self.new_skipped[earlier] = {"sig": self._found[earlier].sig, "code": code}
+                still -= 1
+        tally.unchanged = still
+
+    def _visit(self, f: FoundFile, owner: dict[str, str]) -> Iterator[Action]:
+        tally, path, sig = self._tally, f.path, f.sig
+        was_indexed = path in self._sigs
+        cached = self._skipped.get(path)
+        if cached is not None and cached.get("sig") == sig:
+            if "reason" in cached:
+                tally.rejected.append(RejectedFile(path, cached["reason"]))
+                self.new_skipped[path] = cached
+                return
+            kept = self._holder(cached["code"], path, owner)
+            if kept is not None:
+                tally.duplicates.append(DuplicateFile(path, cached["code"], kept))
+                self.new_skipped[path] = cached
+                return
+        try:
+            parsed = parse.read_story(path, f.rel)
+        except StoryRejected as e:
+            tally.rejected.append(RejectedFile(path, str(e)))
+            self.new_skipped[path] = {"sig": sig, "reason": str(e)}
+            if was_indexed:
+                yield from self._drop(path)
+            return
+        tally.warnings.extend(FileWarning(path, w) for w in parsed.warnings)
+        code = parsed.story.code
+        kept = self._holder(code, path, owner)
+        if kept is not None:
+            tally.duplicates.append(DuplicateFile(path, code, kept))
+            self.new_skipped[path] = {"sig": sig, "code": code}
+            if was_indexed:
+                yield from self._drop(path)
+            return
+        self._claims[code] = path
+        if was_indexed:
+            yield from self._drop(path)
+            tally.updated += 1
+        else:
+            tally.added += 1
+        yield Write(parsed.story, sig)
+
+    def _drop(self, path: str) -> Iterator[Action]:
+        # By code: unless another file took the code over in this run, replacing the old
+        # document already, the code is this file's.
+        code = self._codes()[path]
+        if self._claims.get(code, path) == path:
+            yield Delete(code)
+
+    def _rank(self, path: str) -> tuple[int, int, str]:
+        """Newest first, ties by path; a file that no longer exists after every other."""
+        f = self._found.get(path)
+        mtime = f.mtime_ns if f is not None else self._mtime_now(path)
+        return (0, -mtime, path) if mtime is not None else (1, 0, path)
+
+    def _mtime_now(self, path: str) -> int | None:
+        """The modification time of an indexed file no walk looked for (None: gone)."""
+        if path not in self._mtimes:
+            try:
+                self._mtimes[path] = os.stat(path).st_mtime_ns
+            except OSError:
+                self._mtimes[path] = None
+        return self._mtimes[path]
+
+    def _holder(self, code: str, path: str, owner: dict[str, str]) -> str | None:
+        kept = self._claims.get(code)
+        if kept is None and code in owner and self._rank(owner[code]) < self._rank(path):
+            kept = owner[code]
+        return kept

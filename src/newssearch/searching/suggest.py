@@ -1,0 +1,56 @@
+"""Did you mean: a corrected query from the index's own vocabulary.
+
+The candidates are headline words (their unstemmed forms, which the index keeps for
+this) within two edits of a query word; the nearest, then the most common, wins, and
+only if it is far more common than the word typed. `suggest` is asked after every search.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh import query as wq
+
+from newssearch.engine.reader import IndexView, edit_distance
+from newssearch.searching.query import ParsedQuery
+
+MIN_RESULTS = 3
+"""A query with fewer matches than this gets a spelling suggestion if one is better."""
+
+
+def suggest(view: IndexView, parsed: ParsedQuery, text: str, total: int) -> str | None:
+    """A corrected query, from the index's own vocabulary (the headlines' unstemmed
+    words), when some of its words are unknown to the index, or when the query finds
+    fewer than `MIN_RESULTS` stories and some of its words are rare and never appear in
+    a headline. None when the query looks well spelled."""
+    words = {
+        (t.fieldname, t.text)
+        for t in parsed.all_words.leaves()
+        if isinstance(t, wq.Term) and t.fieldname in ("headline", "body")
+    }
+    stems = {w for _, w in words}
+    if not stems:
+        return None
+    replaced = text
+    changed = False
+    for token in set(re.findall(r"[^\W\d_]{3,}", text)):
+        stem = next(iter(view.analyze(token)), None)
+        if stem is None or stem not in stems:
+            continue
+        freq = view.doc_frequency("body", stem) + view.doc_frequency("headline", stem)
+        known = view.doc_frequency("spell_headline", token.lower()) > 0
+        if freq and (total >= MIN_RESULTS or freq >= MIN_RESULTS or known):
+            continue
+        best: tuple[int, int, str] | None = None
+        for candidate in view.spellings(token.lower(), limit=20, maxdist=2):
+            c_stem = next(iter(view.analyze(candidate)), candidate)
+            c_freq = view.doc_frequency("body", c_stem) + view.doc_frequency("headline", c_stem)
+            if c_freq > max(10 * freq, MIN_RESULTS):
+                # the nearest spelling first, then the most common
+                surface = view.doc_frequency("spell_headline", candidate)
+                key = (edit_distance(token.lower(), candidate), -surface, candidate)
+                best = key if best is None or key < best else best
+        if best is not None:
+            replaced = re.sub(rf"\b{re.escape(token)}\b", best[2], replaced)
+            changed = True
+    return replaced if changed else None

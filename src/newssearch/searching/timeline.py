@@ -1,0 +1,85 @@
+"""Timelines: how many stories a query matches in each day, week, month or year."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from newssearch.engine.reader import IndexView
+from newssearch.models import Period, Timeline, TimelineBucket
+from newssearch.searching import ranking
+from newssearch.searching.query import ParsedQuery, expand
+
+
+def period_start(d: date, by: Period) -> date:
+    """The first day of the period of kind `by` that holds `d` (weeks start on Monday)."""
+    if by is Period.day:
+        return d
+    if by is Period.week:
+        return d - timedelta(days=d.weekday())
+    if by is Period.month:
+        return d.replace(day=1)
+    return d.replace(month=1, day=1)
+
+
+def next_period(start: date, by: Period) -> date:
+    """The first day of the period after the one starting on `start`."""
+    if by is Period.day:
+        return start + timedelta(days=1)
+    if by is Period.week:
+        return start + timedelta(days=7)
+    if by is Period.month:
+        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return date(start.year + 1, 1, 1)
+
+
+MAX_DAYS = 62
+"""`by` chosen: days for a range of up to this many days, ..."""
+MAX_WEEKS = 60
+"""... weeks up to this many weeks, ..."""
+MAX_MONTHS = 120
+"""... months up to this many months, else years."""
+
+
+def period_for(first: date, last: date) -> Period:
+    """The period that draws the range from `first` to `last` in a readable number of
+    bars (at most `MAX_MONTHS`, but for a range of centuries)."""
+    days = (last - first).days + 1
+    if days <= MAX_DAYS:
+        return Period.day
+    if days <= MAX_WEEKS * 7:
+        return Period.week
+    if days <= MAX_MONTHS * 31:
+        return Period.month
+    return Period.year
+
+
+def run_timeline(view: IndexView, parsed: ParsedQuery, text: str, *, by: Period | None) -> Timeline:
+    """Count the stories `run_search` would match, per period of kind `by` (None: chosen
+    by `period_for` from the range)."""
+    parsed = expand(parsed, view)
+    within = view.dated_within(parsed.since, parsed.until)
+    q = parsed.any_word if parsed.any_word is not None else parsed.all_words
+    scores = view.scores(B=ranking.BM25_B, K1=ranking.BM25_K1, within=within)
+    docs = set(view.matches(q, scores)) if within is None or within else set()
+    if within is not None:
+        docs &= within
+    dates = [d.date() for d in view.dates_of(docs).values() if d is not None]
+    undated = len(docs) - len(dates)
+    first = parsed.since.date() if parsed.since else min(dates, default=None)
+    last = parsed.until.date() if parsed.until else max(dates, default=None)
+    if by is None:
+        by = period_for(first, last) if first and last else Period.month
+    counts: dict[date, int] = {}
+    for d in dates:
+        start = period_start(d, by)
+        counts[start] = counts.get(start, 0) + 1
+    lo = [period_start(parsed.since.date(), by)] if parsed.since else []
+    hi = [period_start(parsed.until.date(), by)] if parsed.until else []
+    buckets: list[TimelineBucket] = []
+    if counts or (lo and hi):
+        current = min(lo or [min(counts)])
+        last = max(hi or [max(counts)])
+        while current <= last:
+            buckets.append(TimelineBucket(current, counts.get(current, 0)))
+            current = next_period(current, by)
+    return Timeline(text, by.value, len(docs), tuple(buckets), undated)

@@ -3,50 +3,59 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_INDEX ?= .cache/demo-index
+INSTALL := $(BIN)/python -m pip install --quiet
+DEMO_INDEX ?= index
 
-.PHONY: demo test test-long lint typecheck unit bench bench-scale quality clean
+.PHONY: demo test test-long test-lowest lint typecheck unit bench bench-scale quality clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(INSTALL) --upgrade pip
+	$(INSTALL) -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-## demo: index data/, then a ranked search and a date-range search
+## demo: index data/ into ./index, then a ranked search and a date-range search
 demo: $(STAMP)
 	$(BIN)/newssearch index data/ --index $(DEMO_INDEX)
 	$(BIN)/newssearch search "gaza truce" --index $(DEMO_INDEX) --limit 5
 	$(BIN)/newssearch search "cocoa exports" --index $(DEMO_INDEX) --since 1987-03 --until 1987-03 --limit 5
 
-## test: everything CI runs -- lint, format check, types, tests
+## test: everything CI runs first -- lint, layering, format check, types, the everyday tests
 test: lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not long" --durations=10
 
-## test-long: the test suite with the kill loop over the whole Reuters corpus (needs ../shared)
+## test-long: the slow tests -- kill loops, fuzzers, whole corpora (needs ../shared for most)
 test-long: $(STAMP)
-	NEWSSEARCH_LONG_TESTS=1 $(BIN)/pytest -q
+	NEWSSEARCH_LONG_TESTS=1 $(BIN)/pytest -q -m long --durations=10
+
+## test-lowest: the tests with the lowest versions of the dependencies pyproject.toml allows
+test-lowest: $(STAMP)
+	rm -rf .venv-lowest
+	$(PYTHON) -m venv .venv-lowest
+	.venv-lowest/bin/python -m pip install --quiet -c constraints-lowest.txt -e '.[dev]'
+	.venv-lowest/bin/pytest -q -m "not long" -p no:cacheprovider
 
 ## bench: indexing and search speed against naive Whoosh (needs ../shared)
 bench: $(STAMP)
 	$(BIN)/python bench/speed.py
 
-## bench-scale: time, memory, latency and size at 19k, 50k and 250k stories (needs ../shared; about 30 min)
+## bench-scale: time, memory, latency and size at growing archive sizes (needs ../shared)
 bench-scale: $(STAMP)
 	$(BIN)/python bench/scale.py
 
-## quality: ranking quality on the judged Reuters queries (needs ../shared)
+## quality: ranking quality on the judged collections (needs ../shared)
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py
 
 clean:
-	rm -rf $(VENV) .cache .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-lowest .cache .mypy_cache .pytest_cache .ruff_cache

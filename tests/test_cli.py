@@ -88,9 +88,54 @@ def test_search_jsonl_and_csv(data_index: str) -> None:
     assert list(rows[0]) == ["rank", "score", "code", "date", "headline", "snippet", "path"]
 
 
-def test_search_table_is_plain_when_piped(data_index: str) -> None:
-    result = run("search", "gaza truce", "--index", data_index)
-    assert "\x1b[" not in result.stdout
+def on_terminal(*args: str, env: dict[str, str] | None = None) -> str:
+    """What a command writes to a real pseudo-terminal (80 columns)."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    main, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 80, 0, 0))
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    environ.update({"TERM": "xterm-256color", **(env or {})})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newssearch", *args],
+        stdout=secondary,
+        stderr=subprocess.DEVNULL,
+        env=environ,
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait()
+    os.close(main)
+    return b"".join(chunks).decode()
+
+
+COLOURS = ("\x1b[3", "\x1b[9", "\x1b[38;")
+"""How a foreground colour starts (bold, `\x1b[1m`, is not a colour)."""
+
+
+def test_colour_on_a_terminal_only_and_never_under_no_color(data_index: str) -> None:
+    bars = ["timeline", "cocoa", "--index", data_index]
+    coloured = on_terminal(*bars)
+    assert "█" in coloured and any(c in coloured for c in COLOURS)
+    plain = on_terminal(*bars, env={"NO_COLOR": "1"})
+    assert "█" in plain and not any(c in plain for c in COLOURS)
+    assert "\x1b[1m" in on_terminal("search", "gaza truce", "--index", data_index)  # bold
+    piped = run("search", "gaza truce", "--index", data_index)
+    assert "gaza" in piped.stdout.lower() and "\x1b[" not in piped.stdout
 
 
 def test_stats_json(data_index: str) -> None:
@@ -231,8 +276,10 @@ def test_help_loads_no_library_module_whoosh_or_rich() -> None:
     assert "--batch-size" in done.stdout
     loaded = set(done.stderr.split())
     # the command line, its renderers and the vocabularies it offers; nothing else
-    light = {"newssearch", "newssearch.cli", "newssearch.output", "newssearch.models"}
-    library = {m for m in loaded if m.split(".")[0] == "newssearch"} - light
+    light = {"newssearch", "newssearch.output", "newssearch.models"}
+    library = {
+        m for m in loaded if m.split(".")[0] == "newssearch" and m.split(".")[1:2] != ["cli"]
+    } - light
     assert "newssearch.cli" in loaded and not library
     assert not loaded & {"whoosh", "rich"}
 
@@ -246,3 +293,22 @@ def test_every_public_name_resolves() -> None:
     assert newssearch.NewsIndex.__module__ == "newssearch.api"
     with pytest.raises(AttributeError):
         newssearch.no_such_name  # noqa: B018
+
+
+def test_a_bug_is_reported_as_a_bug_not_as_damage(
+    data_index: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newssearch.searching import snippets
+
+    def broken(body: str, words: object) -> object:
+        raise KeyError("planted")
+
+    monkeypatch.setattr(snippets, "snippet", broken)
+    result = run("search", "gaza truce", "--index", data_index)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("Error: internal error (KeyError: 'planted')")
+    assert "bug" in result.stderr and "damaged" not in result.stderr
+    monkeypatch.setenv("NEWSSEARCH_DEBUG", "1")
+    debugged = run("search", "gaza truce", "--index", data_index)
+    assert isinstance(debugged.exception, KeyError)  # the traceback is the user's to see

@@ -226,6 +226,7 @@ def check_whole(index: str, corpus: Path, limit: int) -> int:
     return count
 
 
+@pytest.mark.long
 def test_kill_nine_never_breaks_the_index(tmp_path: Path, data_index: str) -> None:
     corpus = corpus_for_kills(tmp_path)
     total = sum(1 for _ in corpus.rglob("*.txt"))
@@ -411,6 +412,7 @@ hostile_query = st.one_of(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@pytest.mark.long
 @given(query=hostile_query)
 def test_hostile_queries_answer_or_refuse(data_ix: NewsIndex, query: str) -> None:
     try:

@@ -13,9 +13,10 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time
 from typing import Any
 
+from newssearch import checks
+from newssearch.checks import DateLimit
 from newssearch.errors import IndexDamaged, IndexReadError, InputError, damaged, shown
 from newssearch.models import (
     IndexOptions,
@@ -32,10 +33,6 @@ from newssearch.models import (
 # The engine and Whoosh are imported inside the methods, so that importing newssearch
 # (and running `newssearch --help`) stays fast.
 
-DateLimit = date | datetime | str | None
-"""A date limit: a `date` (a whole day), a `datetime`, or text in the command line's
-date forms (`2024-04`, `17 April 2024`, `last month`, ...; see the README)."""
-
 
 def index_stories(
     index_path: str | os.PathLike[str],
@@ -51,7 +48,7 @@ def index_stories(
     paths, options, progress: as for `NewsIndex.index`.
     """
     options = options or IndexOptions()
-    checked = _paths(paths)
+    checked = checks.paths(paths)
     with NewsIndex.open_or_create(index_path, repair=options.full) as ix:
         return ix.index(checked, options, progress=progress)
 
@@ -82,7 +79,7 @@ class NewsIndex:
         """Open the existing index at `path`; raise `IndexNotFound` or `IndexDamaged`."""
         from newssearch.engine import store
 
-        path = _path(path, "index path")
+        path = checks.path(path, "index path")
         return cls(path, store.open_index(path))
 
     @classmethod
@@ -91,7 +88,7 @@ class NewsIndex:
         unless `overwrite`, which empties it (keeping none of its roots)."""
         from newssearch.engine import store
 
-        path = _path(path, "index path")
+        path = checks.path(path, "index path")
         with store.run_lock(path):
             if not store.is_empty(path) and not overwrite:
                 raise InputError(
@@ -107,7 +104,7 @@ class NewsIndex:
         index is recreated, keeping its list of roots, for a full run to refill."""
         from newssearch.engine import store
 
-        path = _path(path, "index path")
+        path = checks.path(path, "index path")
         with store.run_lock(path):
             if store.is_empty(path):
                 return cls(path, store.create_index(path))
@@ -154,8 +151,8 @@ class NewsIndex:
         from newssearch.indexing.run import update_index
 
         options = options or IndexOptions()
-        _check_options(options)
-        named = _paths(paths)
+        checks.index_options(options)
+        named = checks.paths(paths)
         with store.run_lock(self.path), self._reading():
             recorded = recorded_roots(store.read_meta(self.path))
             walked, everything, missing = plan_roots(named, recorded, options)
@@ -176,7 +173,7 @@ class NewsIndex:
         from newssearch.engine import store
         from newssearch.indexing.run import forget_root
 
-        root = _path(root, "root")
+        root = checks.path(root, "root")
         with store.run_lock(self.path), self._reading():
             return forget_root(self._ix, self.path, root)
 
@@ -205,14 +202,14 @@ class NewsIndex:
         from newssearch.searching.search import run_search
 
         parsed = _parse(query, since, until)
-        checked = _choice(Sort, sort, "sort")
+        checked = checks.one_of(Sort, sort, "sort")
         with self._view() as view:
             return run_search(
                 view,
                 parsed,
                 query,
-                limit=_count(limit, "limit"),
-                page=_count(page, "page"),
+                limit=checks.whole_number(limit, "limit"),
+                page=checks.whole_number(page, "page"),
                 sort=checked,
                 recent=bool(recent),
             )
@@ -234,16 +231,16 @@ class NewsIndex:
         from newssearch.searching.dates import check_range
         from newssearch.searching.similar import run_similar
 
-        lo, hi = _bound(since, end=False), _bound(until, end=True)
+        lo, hi = checks.date_limit(since, end=False), checks.date_limit(until, end=True)
         check_range(lo, hi)
         with self._view() as view:
             return run_similar(
                 view,
-                _code(code),
+                checks.story_code(code),
                 since=lo,
                 until=hi,
-                limit=_count(limit, "limit"),
-                page=_count(page, "page"),
+                limit=checks.whole_number(limit, "limit"),
+                page=checks.whole_number(page, "page"),
             )
 
     def timeline(
@@ -263,7 +260,7 @@ class NewsIndex:
         from newssearch.searching.timeline import run_timeline
 
         parsed = _parse(query, since, until)
-        period = None if by is None else _choice(Period, by, "by")
+        period = None if by is None else checks.one_of(Period, by, "by")
         with self._view() as view:
             return run_timeline(view, parsed, query, by=period)
 
@@ -272,7 +269,7 @@ class NewsIndex:
         from newssearch.searching.search import get_story
 
         with self._view() as view:
-            return get_story(view, _code(code))
+            return get_story(view, checks.story_code(code))
 
     def stats(self) -> IndexStats:
         """How many stories, over which dates, from which roots, and the size on disk."""
@@ -336,71 +333,8 @@ def _parse(query: str, since: DateLimit, until: DateLimit) -> Any:
     if not isinstance(query, str):
         raise InputError(f"the query must be text, not {type(query).__name__}")
     return parse_query(
-        query, query_schema(), since=_bound(since, end=False), until=_bound(until, end=True)
+        query,
+        query_schema(),
+        since=checks.date_limit(since, end=False),
+        until=checks.date_limit(until, end=True),
     )
-
-
-def _bound(value: DateLimit, *, end: bool) -> datetime | None:
-    """A caller's date limit as a `datetime`: a `date` as an upper limit covers that whole
-    day; text is read as the command line reads it."""
-    from newssearch.searching.dates import parse_date
-
-    if value is None or isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime.combine(value, time.max if end else time.min)
-    if isinstance(value, str):
-        return parse_date(value, end=end)
-    raise InputError(f"a date limit must be a date, a datetime or text, not {value!r}")
-
-
-def _code(code: str | int) -> str:
-    """A story code as the index keys it: digits without leading zeros, or a path key."""
-    if isinstance(code, bool) or not isinstance(code, str | int):
-        raise InputError(f"a story code is text or a number, not {code!r}")
-    text = str(code).strip()
-    if text.isascii() and text.isdigit():
-        return text.lstrip("0") or "0"
-    return text
-
-
-def _count(value: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{name} must be a whole number, not {value!r}")
-    return value
-
-
-def _choice(kind: Any, value: Any, name: str) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(member.value for member in kind)
-        raise InputError(f"unknown {name} {value!r}: use one of {choices}") from None
-
-
-def _path(value: Any, name: str) -> str:
-    if isinstance(value, str) and value:
-        return value
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)  # type: ignore[no-any-return]
-    raise InputError(f"the {name} must be a path, not {value!r}")
-
-
-def _paths(paths: Any) -> list[str]:
-    """Paths given as one path or an iterable of them."""
-    if isinstance(paths, str | os.PathLike):
-        return [_path(paths, "path to index")]
-    if isinstance(paths, bytes) or not isinstance(paths, Iterable):
-        raise InputError(f"paths to index must be paths, not {paths!r}")
-    return [_path(p, "path to index") for p in paths]
-
-
-def _check_options(options: IndexOptions) -> None:
-    if not isinstance(options, IndexOptions):
-        raise InputError(f"options must be an IndexOptions, not {options!r}")
-    if _count(options.batch_size, "batch_size") < 1:
-        raise InputError("batch_size must be at least 1")
-    if options.jobs is not None and _count(options.jobs, "jobs") < 1:
-        raise InputError("jobs must be at least 1")
-    if not isinstance(options.glob, str) or not options.glob:
-        raise InputError("glob must be a pattern such as *.txt")

@@ -110,15 +110,14 @@ def create_index(path: str, meta: dict[str, Any] | None = None) -> Any:
 def _emptied(path: str) -> Any:
     """The index at `path` after a commit that clears it, or None when there is no
     readable index of this schema version there."""
-    from newssearch.engine.writers import new_writer
-
     if not whoosh_index.exists_in(path):
         return None
     try:
         ix = whoosh_index.open_dir(path)
         if ix.schema.names() != make_schema().names():
             return None
-        new_writer(ix).commit(mergetype=writing.CLEAR)
+        # a commit that adds nothing writes no segment, so the codec does not matter here
+        writing.SegmentWriter(ix, timeout=LOCK_WAIT).commit(mergetype=writing.CLEAR)
     except (*DAMAGE_ERRORS, whoosh_index.IndexError):
         return None
     return ix
@@ -136,10 +135,11 @@ def check_creatable(path: str) -> None:
 
 
 def is_empty(path: str) -> bool:
-    """Whether `path` is missing, or a directory holding nothing but the run lock."""
+    """Whether `path` is missing, or a directory holding nothing but the run lock and
+    hidden files (such as the `.gitignore` that keeps a checkout's `index/` empty)."""
     if not os.path.isdir(path):
         return not os.path.exists(path)
-    return not set(os.listdir(path)) - {RUN_LOCK}
+    return all(name == RUN_LOCK or name.startswith(".") for name in os.listdir(path))
 
 
 def read_meta(path: str) -> dict[str, Any]:

@@ -105,22 +105,7 @@ def update_index(
     found, unusable = _walk(walked, tally, progress)
     meta = store.read_meta(index_path)
     known = Contents.empty() if options.full else read_contents(ix)
-    walked_paths = {r.path for r in walked}
-
-    def gone_from_walks(path: str) -> bool:
-        held_by = holders(path, recorded)
-        return bool(held_by) and all(r.path in walked_paths for r in held_by)
-
-    planner = Planner(
-        found,
-        sigs=known.sig,
-        codes=known.code,
-        skipped={} if options.full else meta.get("skipped", {}),
-        gone_from_walks=gone_from_walks,
-        walked=lambda path: any(r.path in walked_paths for r in holders(path, walked)),
-        tally=tally,
-        unusable=unusable,
-    )
+    planner = _planner(found, known, meta, walked, recorded, options, tally, unusable)
     if planner.changes and not options.full:
         known.read_codes(ix)  # before the first commit: the index must be the one read
     todo = planner.to_read
@@ -139,6 +124,30 @@ def update_index(
             progress(Phase.committing, batches.written, None)
         _save_meta(index_path, planner, recorded)
 
+    _write(ix, index_path, planner, batches, tally, progress)
+    return IndexReport(
+        matched=len(found) + len(unusable),
+        added=tally.added,
+        updated=tally.updated,
+        removed=tally.removed,
+        unchanged=tally.unchanged,
+        rejected=tuple(sorted(tally.rejected, key=_by_path)),
+        duplicates=tuple(sorted(tally.duplicates, key=_by_path)),
+        warnings=tuple(sorted(tally.warnings, key=_by_path)),
+        missing_roots=tuple(r.path for r in missing),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _write(
+    ix: Any,
+    index_path: str,
+    planner: Planner,
+    batches: writers.BatchWriter,
+    tally: Tally,
+    progress: Progress | None,
+) -> None:
+    """Apply the plan and commit; on failure, cancel and remove what was written."""
     try:
         _apply(planner, batches, tally, len(planner.changed), progress)
         batches.commit()
@@ -157,17 +166,35 @@ def update_index(
     except BaseException:
         _cancel(ix, batches)
         raise
-    return IndexReport(
-        matched=len(found) + len(unusable),
-        added=tally.added,
-        updated=tally.updated,
-        removed=tally.removed,
-        unchanged=tally.unchanged,
-        rejected=tuple(sorted(tally.rejected, key=_by_path)),
-        duplicates=tuple(sorted(tally.duplicates, key=_by_path)),
-        warnings=tuple(sorted(tally.warnings, key=_by_path)),
-        missing_roots=tuple(r.path for r in missing),
-        seconds=time.perf_counter() - started,
+
+
+def _planner(
+    found: dict[str, FoundFile],
+    known: Contents,
+    meta: dict[str, Any],
+    walked: list[Root],
+    recorded: list[Root],
+    options: IndexOptions,
+    tally: Tally,
+    unusable: set[str],
+) -> Planner:
+    """The run's plan: a file leaves the index only when every recorded root holding it
+    was walked (and none found it)."""
+    walked_paths = {r.path for r in walked}
+
+    def gone_from_walks(path: str) -> bool:
+        held_by = holders(path, recorded)
+        return bool(held_by) and all(r.path in walked_paths for r in held_by)
+
+    return Planner(
+        found,
+        sigs=known.sig,
+        codes=known.code,
+        skipped={} if options.full else meta.get("skipped", {}),
+        gone_from_walks=gone_from_walks,
+        walked=lambda path: any(r.path in walked_paths for r in holders(path, walked)),
+        tally=tally,
+        unusable=unusable,
     )
 
 

@@ -76,8 +76,6 @@ def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundF
         return
     real_root = os.path.realpath(root)
     wanted = matcher(glob)
-    lstat, is_regular = os.lstat, stat.S_ISREG
-    found = partial(tuple.__new__, FoundFile)  # FoundFile(...) at half the cost
     seen: set[tuple[int, int]] = set()
     todo = [(root, "")]  # directories still to list, and their paths relative to root
     while todo:
@@ -97,31 +95,46 @@ def walk(root: str, glob: str, *, follow_links: bool = False) -> Iterator[FoundF
         except OSError as e:
             yield Unusable(path, f"cannot read directory: {e.strerror}", False)
             continue
-        subdirs = []
-        for entry in entries:
-            name = entry.name
-            rel = rel_dir + name
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if follow_links or not entry.is_symlink():
-                    subdirs.append((entry.path, rel + os.sep))
-                continue
-            if not wanted(name, rel):
-                continue
-            try:  # the usual case in one system call: a plain file, no link
-                # (`lstat` of the path costs less than `entry.stat`)
-                plain = lstat(entry.path)
-            except OSError:
-                plain = None
-            if plain is not None and is_regular(plain.st_mode):
-                mtime = plain.st_mtime_ns
-                yield found((entry.path, rel, mtime, sig_of(plain)))
-            else:
-                yield _found(entry.path, rel, real_root, follow_links)
-        todo.extend(subdirs)
+        yield from _files(entries, rel_dir, wanted, real_root, follow_links, todo)
+
+
+_new_found = partial(tuple.__new__, FoundFile)  # FoundFile(...) at half the cost
+
+
+def _files(
+    entries: list[os.DirEntry[str]],
+    rel_dir: str,
+    wanted: Callable[[str, str], bool],
+    real_root: str,
+    follow_links: bool,
+    todo: list[tuple[str, str]],
+) -> Iterator[FoundFile | Unusable]:
+    """The matching files of one directory's entries; its subdirectories go on `todo`."""
+    lstat, is_regular = os.lstat, stat.S_ISREG
+    subdirs = []
+    for entry in entries:
+        name = entry.name
+        rel = rel_dir + name
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if follow_links or not entry.is_symlink():
+                subdirs.append((entry.path, rel + os.sep))
+            continue
+        if not wanted(name, rel):
+            continue
+        try:  # the usual case in one system call: a plain file, no link
+            # (`lstat` of the path costs less than `entry.stat`)
+            plain = lstat(entry.path)
+        except OSError:
+            plain = None
+        if plain is not None and is_regular(plain.st_mode):
+            yield _new_found((entry.path, rel, plain.st_mtime_ns, sig_of(plain)))
+        else:
+            yield _found(entry.path, rel, real_root, follow_links)
+    todo.extend(subdirs)
 
 
 def _found(path: str, rel: str, real_root: str, follow_links: bool) -> FoundFile | Unusable:

@@ -28,7 +28,9 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 
 _CODE_LINE = re.compile(r"^story\s*code\s*:\s*(?P<code>.*?)\s*$", re.IGNORECASE)
 _NUMERIC_CODE = re.compile(r"^\d{1,19}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+"""Control characters (C0 but for line ends and tabs, DEL, C1), which no story text holds:
+dropped, so that none reaches a terminal."""
 
 
 class StoryRejected(ValueError):

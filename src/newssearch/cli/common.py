@@ -1,0 +1,198 @@
+"""The command group, the options its commands share, and errors turned into exit statuses.
+
+Exit status follows grep: 0 results (or all files indexed), 1 no results (or some files
+not indexed), 2 an error, printed as one `Error: ...` line on stderr (a usage error
+too), 130 interrupted. An exception that is not a `NewsSearchError` is a bug: it is
+reported as an internal error, with its traceback under `--debug` or
+`NEWSSEARCH_DEBUG=1`. The library, Whoosh and rich are imported inside the commands so
+`--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from newssearch.models import DEFAULT_INDEX
+from newssearch.output import Format, TableFormat, TextFormat
+
+if TYPE_CHECKING:
+    pass
+
+EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that a run cancels cleanly (workers stopped, files
+    removed) instead of dying with its semaphores."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+class _Commands(TyperGroup):
+    """The command group, printing a usage error as one line."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        try:
+            code = super().main(*args, **{**kwargs, "standalone_mode": False})
+        except typer.TyperException as e:
+            where = getattr(getattr(e, "ctx", None), "command_path", "newssearch")
+            message = e.format_message() if hasattr(e, "format_message") else str(e)
+            typer.echo(f"Error: {message} (see '{where} --help')", err=True)
+            code = getattr(e, "exit_code", EXIT_ERROR)
+        if not standalone_mode:
+            return code
+        sys.exit(code or 0)
+
+
+app = typer.Typer(
+    name="newssearch",
+    cls=_Commands,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+IndexDir = Annotated[
+    str,
+    typer.Option(
+        "--index",
+        "-i",
+        envvar="NEWSSEARCH_INDEX",
+        show_envvar=True,
+        metavar="DIR",
+        help="Index directory.",
+    ),
+]
+Since = Annotated[
+    str | None,
+    typer.Option(
+        metavar="DATE",
+        help="Only stories from this date on: 2024, 2024-04, 2024-04-17, 'April 2024', "
+        "yesterday, '30 days ago', -30d, 'last week'.",
+        show_default=False,
+    ),
+]
+Until = Annotated[
+    str | None,
+    typer.Option(
+        metavar="DATE",
+        help="Only stories up to this date, inclusive (a month or year: all of it); "
+        "same forms as --since.",
+        show_default=False,
+    ),
+]
+HitsFormat = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+SummaryFormat = Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")]
+RecordFormat = Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")]
+Limit = Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="Hits per page.")]
+PageNumber = Annotated[
+    int, typer.Option("--page", "-p", min=1, metavar="N", help="Which page of hits.")
+]
+Code = Annotated[str, typer.Argument(metavar="CODE", help="A story code, as search prints it.")]
+
+
+def _debug() -> bool:
+    return os.environ.get("NEWSSEARCH_DEBUG", "") not in ("", "0")
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _hint(error: Exception) -> str:
+    """How to mend an error with a command, for the ones a command mends."""
+    from newssearch.errors import IndexDamaged, IndexNotFound
+
+    if isinstance(error, IndexNotFound | IndexDamaged):
+        index = "" if error.path == DEFAULT_INDEX else f" --index {error.path}"
+        if isinstance(error, IndexNotFound):
+            return f"; build one with 'newssearch index DIR{index}'"
+        return f" ('newssearch index --full{index}')"
+    return ""
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn the library's errors into one line on stderr and exit status 2; report any
+    other exception as the bug it is."""
+    from newssearch.errors import NewsSearchError
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except NewsSearchError as e:
+        _fail(f"{e}{_hint(e)}")
+    except _Terminated:
+        _fail("terminated", EXIT_TERMINATED)
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (`| head`): nothing left to say
+        raise typer.Exit(EXIT_OK) from None
+    except Exception as e:
+        if _debug():
+            raise
+        _fail(
+            f"internal error ({type(e).__name__}: {e}); this is a bug in newssearch: "
+            "please report it with the output of the same command with NEWSSEARCH_DEBUG=1"
+        )
+
+
+def date_option(name: str, value: str | None, *, end: bool) -> datetime | None:
+    from newssearch import parse_date
+    from newssearch.errors import QueryError
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value, end=end)
+    except QueryError as e:
+        _fail(f"{name}: {e}")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from newssearch import __version__
+
+        typer.echo(f"newssearch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            envvar="NEWSSEARCH_DEBUG",
+            help="Show the traceback of an internal error (a bug) instead of one line.",
+        ),
+    ] = False,
+) -> None:
+    """Index a directory of news stories and search it from the terminal.
+
+    The index lives in --index DIR, else $NEWSSEARCH_INDEX, else ./index.
+    Exit status: 0 found (or indexed everything), 1 found nothing (or did not index
+    some files), 2 error, 130 interrupted.
+    """
+    if debug:
+        os.environ["NEWSSEARCH_DEBUG"] = "1"
+    signal.signal(signal.SIGTERM, _on_sigterm)

@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -244,12 +245,12 @@ def test_interrupted_run_keeps_committed_batches(
     real_read = stories.read_story
     calls = 0
 
-    def failing_read(path: str, rel: str) -> stories.ParsedStory:
+    def failing_read(path: str, rel: str, **options: Any) -> stories.ParsedStory:
         nonlocal calls
         calls += 1
         if calls == 5:
             raise KeyboardInterrupt
-        return real_read(path, rel)
+        return real_read(path, rel, **options)
 
     monkeypatch.setattr(stories, "read_story", failing_read)
     with pytest.raises(KeyboardInterrupt):

@@ -20,6 +20,7 @@ import threading
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -141,10 +142,10 @@ def test_hostile_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     good = build_hostile_tree(root)
     real_read = stories.read_story
 
-    def vanishing_read(path: str, rel: str) -> stories.ParsedStory:
+    def vanishing_read(path: str, rel: str, **options: Any) -> stories.ParsedStory:
         if path.endswith("vanish.txt"):
             os.unlink(path)  # gone between listing and reading
-        return real_read(path, rel)
+        return real_read(path, rel, **options)
 
     monkeypatch.setattr(stories, "read_story", vanishing_read)
     tracemalloc.start()

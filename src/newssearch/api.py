@@ -300,9 +300,10 @@ class NewsIndex:
 
     @contextmanager
     def _view(self) -> Iterator[Any]:
-        """An `engine.reader.IndexView` over this thread's Whoosh searcher, refreshed when
-        a commit has changed the index (opening one costs a file open per segment, so it
-        is kept between searches)."""
+        """This thread's `engine.reader.IndexView`, replaced when a commit has changed the
+        index (opening one costs a file open per segment, and a view keeps what it has
+        worked out, such as the archive's dates in order, so it is kept between
+        searches)."""
         from newssearch.engine import store
         from newssearch.engine.reader import IndexView
         from newssearch.errors import DAMAGE_ERRORS
@@ -320,10 +321,11 @@ class NewsIndex:
                     searcher = store.retry_vanished(
                         lambda: self._ix.searcher(weighting=ranking.weighting())
                     )
-                self._local.searcher = searcher
+                    self._local.searcher = searcher
+                    self._local.view = IndexView(searcher)
             except DAMAGE_ERRORS as e:
                 raise IndexReadError(f"{type(e).__name__}: {e}") from e
-            yield IndexView(searcher)
+            yield self._local.view
 
 
 def _parse(query: str, since: DateLimit, until: DateLimit) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -55,6 +56,27 @@ class TableFormat(StrEnum):
     json = "json"
 
 
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """Text safe to print on a terminal or in a CSV cell: control characters (escape
+    sequences in a file name, say) and bytes of a file name that are not UTF-8 are
+    shown escaped (`\\x1b`), never sent as they are."""
+    if text.isprintable():
+        return text
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def dumps(doc: Any, *, indent: int | None = 2) -> str:
+    """JSON text: control characters escaped (JSON escapes C0 itself; C1 too, here), and a
+    file name's bytes that are not UTF-8 shown as `\\xNN`."""
+    text = json.dumps(doc, ensure_ascii=False, indent=indent)
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def console(stream: TextIO) -> Console:
     """A rich console on `stream` that styles only a terminal and honours NO_COLOR."""
     from rich.console import Console
@@ -96,15 +118,17 @@ def render_search(result: SearchResult, fmt: Format, stream: TextIO) -> None:
             "hits": records,
             "suggestion": result.suggestion,
         }
-        stream.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        stream.write(dumps(doc) + "\n")
     elif fmt is Format.jsonl:
         for r in records:
-            stream.write(json.dumps(r, ensure_ascii=False) + "\n")
+            stream.write(dumps(r, indent=None) + "\n")
     elif fmt is Format.csv:
         fields = ["rank", "score", "code", "date", "headline", "snippet", "path"]
         writer = csv.DictWriter(stream, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows(
+            {k: clean(v) if isinstance(v, str) else v for k, v in r.items()} for r in records
+        )
     else:
         _search_table(result, stream)
 
@@ -122,11 +146,11 @@ def _search_table(result: SearchResult, stream: TextIO) -> None:
         table.add_column("headline", ratio=1)
         table.add_column("snippet", ratio=2)
         for h in result.hits:
-            snippet = Text(h.snippet)
+            snippet = Text(clean(h.snippet))
             for start, end in h.highlights:
                 snippet.stylize("bold", start, end)
             date = f"{h.date:%Y-%m-%d %H:%M}" if h.date else "-"
-            table.add_row(str(h.rank), date, h.code, Text(h.headline), snippet)
+            table.add_row(str(h.rank), date, clean(h.code), Text(clean(h.headline)), snippet)
         out.print(table)
     first = result.limit * (result.page - 1) + 1
     if result.hits:
@@ -138,7 +162,7 @@ def _search_table(result: SearchResult, stream: TextIO) -> None:
     plural = "story matches" if result.total == 1 else "stories match"
     out.print(f"{result.total:,} {plural}{shown}")
     if result.suggestion:
-        out.print(Text.assemble("Did you mean: ", (result.suggestion, "bold"), "?"))
+        out.print(Text.assemble("Did you mean: ", (clean(result.suggestion), "bold"), "?"))
 
 
 def render_story(story: Story, fmt: TextFormat, stream: TextIO) -> None:
@@ -146,19 +170,20 @@ def render_story(story: Story, fmt: TextFormat, stream: TextIO) -> None:
     if fmt is TextFormat.json:
         doc = asdict(story)
         doc["date"] = _iso(story.date)
-        stream.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        stream.write(dumps(doc) + "\n")
         return
     from rich.text import Text
 
     out = console(stream)
     date = f"{story.date:%A %d %B %Y - %H:%M}" if story.date else "(no date)"
-    header = f"{date} · story {story.code} · {story.path}"
+    header = clean(f"{date} · story {story.code} · {story.path}")
+    paragraphs = [clean(p) for p in story.body.split("\n")]
     if not out.is_terminal:  # a pipe or a file: each paragraph one line, nothing added
-        stream.write("\n\n".join([story.headline, header, *story.body.split("\n")]) + "\n")
+        stream.write("\n\n".join([clean(story.headline), header, *paragraphs]) + "\n")
         return
-    out.print(Text(story.headline, style="bold"), soft_wrap=True)
+    out.print(Text(clean(story.headline), style="bold"), soft_wrap=True)
     out.print(Text(header, style="dim"), soft_wrap=True)
-    for paragraph in story.body.split("\n"):
+    for paragraph in paragraphs:
         out.print()
         out.print(Text(paragraph), soft_wrap=True)
 
@@ -174,7 +199,7 @@ def render_stats(stats: IndexStats, fmt: TableFormat, stream: TextIO) -> None:
             "size_bytes": stats.size_bytes,
             "roots": list(stats.roots),
         }
-        stream.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        stream.write(dumps(doc) + "\n")
         return
     from rich.table import Table
 
@@ -186,7 +211,7 @@ def render_stats(stats: IndexStats, fmt: TableFormat, stream: TextIO) -> None:
     table.add_row("first date", _iso(stats.first_date) or "-")
     table.add_row("last date", _iso(stats.last_date) or "-")
     table.add_row("size on disk", f"{stats.size_bytes / 1e6:,.1f} MB")
-    table.add_row("roots", "\n".join(stats.roots) or "-")
+    table.add_row("roots", "\n".join(clean(r) for r in stats.roots) or "-")
     out.print(table)
     if stats.per_year:
         years = Table("year", "stories")
@@ -243,18 +268,20 @@ def render_report(report: IndexReport, stream: TextIO, *, rejected_only: bool = 
     rejected, duplicated or warned about, then a summary line; with `rejected_only`,
     the rejected files alone."""
     for r in report.rejected:
-        stream.write(f"rejected  {r.path}: {r.reason}\n")
+        stream.write(f"rejected  {clean(r.path)}: {clean(r.reason)}\n")
     if rejected_only:
         return
     for root in report.missing_roots:
         stream.write(
-            f"missing   {root}: the indexed root is gone; its stories are kept "
+            f"missing   {clean(root)}: the indexed root is gone; its stories are kept "
             "(newssearch forget ROOT removes them)\n"
         )
     for d in report.duplicates:
-        stream.write(f"duplicate {d.path}: story {d.code} is kept from {d.kept}\n")
+        stream.write(
+            f"duplicate {clean(d.path)}: story {clean(d.code)} is kept from {clean(d.kept)}\n"
+        )
     for w in report.warnings:
-        stream.write(f"warning   {w.path}: {w.message}\n")
+        stream.write(f"warning   {clean(w.path)}: {clean(w.message)}\n")
     stream.write(
         f"{report.matched:,} files matched in {report.seconds:.1f} s: "
         f"{report.added:,} added, {report.updated:,} updated, "
@@ -277,7 +304,7 @@ def render_timeline(timeline: Timeline, fmt: TableFormat, stream: TextIO) -> Non
             "buckets": [{"start": b.start.isoformat(), "count": b.count} for b in timeline.buckets],
             "undated": timeline.undated,
         }
-        stream.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        stream.write(dumps(doc) + "\n")
         return
     from rich.table import Table
     from rich.text import Text

@@ -39,13 +39,20 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated
 
 
+_USAGE_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+"""The base of the usage errors of the Click that typer vendors (typer exports it as
+`TyperException` only from 0.28; its `BadParameter` derives from it in every release)."""
+
+
 class _Commands(TyperGroup):
     """The command group, printing a usage error as one line."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         try:
             code = super().main(*args, **{**kwargs, "standalone_mode": False})
-        except typer.TyperException as e:
+        except _USAGE_ERROR as e:
             where = getattr(getattr(e, "ctx", None), "command_path", "newssearch")
             message = e.format_message() if hasattr(e, "format_message") else str(e)
             typer.echo(f"Error: {message} (see '{where} --help')", err=True)

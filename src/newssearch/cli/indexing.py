@@ -102,7 +102,7 @@ def index(
         newssearch index                   # every root again, each its own way
     """
     from newssearch import index_stories
-    from newssearch.output import console, render_report, report_record
+    from newssearch.output import console, dumps, render_report, report_record
 
     options = IndexOptions(
         glob=glob, full=full, follow_links=follow_links, batch_size=batch_size, jobs=jobs
@@ -114,9 +114,7 @@ def index(
         else:
             report = _index_with_progress(index_dir, paths or [], options, err)
         if fmt is TextFormat.json:
-            import json
-
-            typer.echo(json.dumps(report_record(report), ensure_ascii=False, indent=2))
+            typer.echo(dumps(report_record(report)))
         elif quiet:
             render_report(report, sys.stderr, rejected_only=True)
         else:

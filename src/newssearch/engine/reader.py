@@ -34,12 +34,19 @@ MISSING_DATE = 2**64 - 1
 """What Whoosh's date column holds for a story without a date."""
 
 
+MAX_SPELLED_CHARS = 40
+"""Longer words get no spelling suggestions (no word of a headline is that long, and
+comparing one with the vocabulary costs in proportion to its length squared)."""
+
+
 class IndexView:
-    """One searcher's view of the index (make one per search; not shared by threads)."""
+    """One searcher's view of the index, keeping what it works out for later searches
+    (the archive's dates in order, the headline vocabulary by length); one thread's."""
 
     def __init__(self, searcher: Any) -> None:
         self._searcher = searcher
         self._dates: tuple[list[int], list[int]] | None = None
+        self._vocabulary: dict[int, list[str]] | None = None
 
     @property
     def searcher(self) -> Any:
@@ -87,6 +94,7 @@ class IndexView:
                 [
                     sorting.FieldFacet("undated"),
                     sorting.FieldFacet("date", reverse=by_date == "newest"),
+                    sorting.FieldFacet("code"),  # stories of the same minute: a fixed order
                 ]
             )
         results = self._searcher.search(
@@ -97,11 +105,13 @@ class IndexView:
             sortedby=facet,
         )
         # slicing by the scored length: len(results) would run the query again to count
-        page = results[: results.scored_length()]
-        return [
+        page = [
             Ranked(h.docnum, float(h.score) if isinstance(h.score, int | float) else 0.0)
-            for h in page
+            for h in results[: results.scored_length()]
         ]
+        if by_date is None:  # equal scores by story code, as `scoring.top` orders them
+            page.sort(key=lambda r: (-r.score, self.code(r.docnum)))
+        return page
 
     @reads_index
     def expansions(self, q: Any, limit: int) -> list[str]:
@@ -123,6 +133,11 @@ class IndexView:
         return found
 
     @reads_index
+    def code(self, docnum: int) -> str:
+        """A story's code, from the code column."""
+        return column_value(self._searcher, "code", docnum).decode()
+
+    @reads_index
     def stored(self, docnum: int) -> dict[str, Any]:
         """A story's stored fields (code, headline, body, date)."""
         return stored_fields(self._searcher, docnum)
@@ -130,7 +145,7 @@ class IndexView:
     @reads_index
     def path(self, docnum: int) -> str:
         """A story's file path, from the path column."""
-        return column_value(self._searcher, "path", docnum).decode()
+        return column_value(self._searcher, "path", docnum).decode("utf-8", "surrogateescape")
 
     # -- dates ----------------------------------------------------------------------
 
@@ -197,11 +212,32 @@ class IndexView:
 
     @reads_index
     def spellings(self, word: str, limit: int, maxdist: int) -> list[str]:
-        """Headline words within `maxdist` edits of `word`, the likeliest first."""
-        found: list[str] = self._searcher.corrector("headline").suggest(
-            word, limit=limit, maxdist=maxdist
-        )
-        return found
+        """Up to `limit` headline words within `maxdist` edits of `word` (a swap of two
+        letters is one), the nearest first, then the most common. Only words of about
+        its length are compared (Whoosh's corrector computes a full edit distance with
+        every word of the vocabulary: 24 s for a word of 300 letters on Reuters)."""
+        if len(word) > MAX_SPELLED_CHARS:
+            return []
+        by_length = self._headline_words()
+        near = []
+        for length in range(len(word) - maxdist, len(word) + maxdist + 1):
+            for candidate in by_length.get(length, ()):
+                distance = edit_distance(word, candidate, limit=maxdist)
+                if distance <= maxdist:
+                    near.append((distance, candidate))
+        frequency = self._searcher.reader().doc_frequency
+        near.sort(key=lambda pair: (pair[0], -frequency("spell_headline", pair[1]), pair[1]))
+        return [candidate for _, candidate in near[:limit]]
+
+    def _headline_words(self) -> dict[int, list[str]]:
+        """The headline vocabulary (unstemmed), by word length; made once per view."""
+        if self._vocabulary is None:
+            found: dict[int, list[str]] = {}
+            for term in self._searcher.reader().lexicon("spell_headline"):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                found.setdefault(len(text), []).append(text)
+            self._vocabulary = found
+        return self._vocabulary
 
 
 def _fuzzy_words(q: Any, reader: Any) -> Iterator[str]:
@@ -212,16 +248,19 @@ def _fuzzy_words(q: Any, reader: Any) -> Iterator[str]:
     for word in reader.expand_prefix(q.fieldname, text[: q.prefixlength]):
         if isinstance(word, bytes):
             word = word.decode("utf-8")
-        if abs(len(word) - len(text)) <= maxdist and edit_distance(text, word) <= maxdist:
+        if edit_distance(text, word, limit=maxdist) <= maxdist:
             yield word
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance counting a swap of two neighbouring letters as one edit.
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Levenshtein distance counting a swap of two neighbouring letters as one edit; with
+    `limit`, any distance above it may come back as `limit + 1` (found sooner).
 
     >>> edit_distance("cocao", "cocoa"), edit_distance("goverment", "movement")
     (1, 2)
     """
+    if limit is not None and abs(len(a) - len(b)) > limit:
+        return limit + 1
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -231,6 +270,9 @@ def edit_distance(a: str, b: str) -> int:
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 cost = min(cost, previous2[j - 2] + 1)
             current.append(cost)
+        # (a swap reaches back two rows, so both must be past the limit)
+        if limit is not None and min(current) > limit and min(previous) > limit:
+            return limit + 1
         previous2, previous = previous, current
     return previous[-1]
 

@@ -34,6 +34,17 @@ from newssearch.models import Story
 SCHEMA_VERSION = 5
 
 
+class PathField(fields.ID):  # type: ignore[misc]
+    """A file path as a column: any bytes a file name may hold (a name that is not UTF-8
+    comes from the file system as text with `surrogateescape`) go in and come back."""
+
+    def to_bytes(self, value: str) -> bytes:
+        return value.encode("utf-8", "surrogateescape")
+
+    def from_bytes(self, bs: bytes) -> str:
+        return bs.decode("utf-8", "surrogateescape")
+
+
 def _unindexed(field: Any) -> Any:
     field.indexed = False
     return field
@@ -48,7 +59,7 @@ def make_schema() -> fields.Schema:
         body=FastText(analyzer),
         date=_unindexed(fields.DATETIME(stored=True, sortable=True)),
         undated=_unindexed(fields.NUMERIC(int, bits=8, sortable=True)),
-        path=_unindexed(fields.ID(sortable=True)),
+        path=_unindexed(PathField(sortable=True)),
         sig=_unindexed(fields.ID(sortable=True)),
     )
 

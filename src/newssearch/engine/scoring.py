@@ -21,15 +21,16 @@ The formula is Whoosh's BM25F as `ranking.weighting()` configures it:
 with Whoosh's idf (1 + log(stories / (df + 1))), its one-byte field lengths, term boosts,
 and compound boosts (Whoosh applies them to clauses of two or more parts); fields that
 are not scorable score their weight. Scores agree with Whoosh's to rounding (tested); ties
-go to the lower story number, as in Whoosh. Anything else (phrases with a slop, ranges,
-`*`) makes `docs` return None and is left to Whoosh.
+go to the lower story code, so that the order does not depend on how the index was built.
+Anything else (phrases with a slop, ranges, `*`) makes `docs` return None and is left to
+Whoosh.
 """
 
 from __future__ import annotations
 
 import heapq
 from array import array
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,7 @@ from newssearch.engine.postings import (
     holding,
     read_term,
 )
-from newssearch.engine.segments import read_values, term_infos
+from newssearch.engine.segments import column_value, read_values, term_infos
 from newssearch.errors import reads_index
 
 Scored = dict[int, float]
@@ -225,7 +226,7 @@ class Scores:
         terms: dict[tuple[str, str], float] = {}
         constant = self._linear(q, 1.0, terms)
         if constant is None or len(among) <= _PRUNE_FROM or min(terms.values(), default=0) < 0:
-            return top(self.scores(q, among), wanted)
+            return top(self.scores(q, among), wanted, self.code)
         ceilings = sorted(
             ((c * self._ceiling(f, t), f, t) for (f, t), c in terms.items()), reverse=True
         )
@@ -244,7 +245,7 @@ class Scores:
                 break
         else:
             scored.update(self.scores(q, {d for d in among if d not in scored}))
-        return top(scored, wanted)
+        return top(scored, wanted, self.code)
 
     def _linear(
         self, q: Any, coefficient: float, terms: dict[tuple[str, str], float]
@@ -287,6 +288,10 @@ class Scores:
         shortest = self._norm(fieldname)[postings.min_length]
         idf = self._searcher.idf(fieldname, text)
         return float(idf * (self._K1 + 1) * weight / (weight + shortest))
+
+    def code(self, docnum: int) -> str:
+        """A story's code (the tie-breaker of equal scores)."""
+        return column_value(self._searcher, "code", docnum).decode()
 
     def _term_postings(self, fieldname: str, text: str) -> TermPostings | None:
         """The word's postings in the field, read once per search (`postings.read_term`)."""
@@ -347,7 +352,14 @@ def _union(parts: list[Scored]) -> Scored:
     return total
 
 
-def top(found: Scored, wanted: int) -> list[Ranked]:
-    """The `wanted` best, by score and then story number, as Whoosh orders them."""
-    best = heapq.nsmallest(wanted, found.items(), key=lambda item: (-item[1], item[0]))
-    return [Ranked(d, s) for d, s in best]
+def top(found: Scored, wanted: int, code: Callable[[int], str]) -> list[Ranked]:
+    """The `wanted` best, by score, then by story code (`code` gives a story's): equal
+    scores come in the same order whatever the segments and story numbers of the build."""
+    if len(found) <= wanted:
+        best = sorted(found.items(), key=lambda item: (-item[1], code(item[0])))
+        return [Ranked(d, s) for d, s in best]
+    # every story that scores at least the wanted-th best is a candidate: ties included
+    cut = heapq.nlargest(wanted, found.values())[-1]
+    candidates = [(d, s) for d, s in found.items() if s >= cut]
+    candidates.sort(key=lambda item: (-item[1], code(item[0])))
+    return [Ranked(d, s) for d, s in candidates[:wanted]]

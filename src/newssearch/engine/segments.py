@@ -123,14 +123,20 @@ def column_strings(reader: Any, fieldname: str) -> list[str]:
     colfile, base, length = reader._perdoc._get_column_file(fieldname)
     lengths = _var_bytes_lengths(colfile, base, length, reader.doc_count_all())
     if lengths is None:
-        return [v.decode() for v in reader.column_reader(fieldname, translate=False)]
+        return [
+            v.decode("utf-8", "surrogateescape")
+            for v in reader.column_reader(fieldname, translate=False)
+        ]
     data = colfile.get(base, sum(lengths))
     ends = list(accumulate(lengths))
     starts = [0, *ends]
     if data.isascii():  # byte offsets are character offsets: decode once
         text = data.decode("ascii")
         return [text[a:b] for a, b in zip(starts, ends, strict=False)]
-    return [data[a:b].decode() for a, b in zip(starts, ends, strict=False)]
+    # (a path column may hold any bytes a file name does)
+    return [
+        data[a:b].decode("utf-8", "surrogateescape") for a, b in zip(starts, ends, strict=False)
+    ]
 
 
 def column_value(searcher: Any, fieldname: str, docnum: int) -> bytes:
@@ -198,4 +204,6 @@ def _var_bytes_lengths(colfile: Any, base: int, length: int, count: int) -> arra
     return colfile.get_array(last - size, code, count)  # type: ignore[no-any-return]
 
 
-_TYPECODES = "BHILQ"
+_TYPECODES = "bBhHiIlLqQ"
+"""The integer types Whoosh writes a column's lengths and offsets in (it grows them from
+`B` through `H` to the signed `i` as values pass 255, 65,535, ...)."""

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from newssearch.models import DuplicateFile, FileWarning, RejectedFile, Story
 from newssearch.stories import parse
-from newssearch.stories.files import FoundFile
+from newssearch.stories.files import FoundFile, inode_of
 from newssearch.stories.parse import StoryRejected
 
 Skipped = dict[str, dict[str, str]]
@@ -164,7 +164,7 @@ class Planner:
                 self.new_skipped[path] = cached
                 return
         try:
-            parsed = parse.read_story(path, f.rel)
+            parsed = parse.read_story(path, f.rel, links=f.links, inode=inode_of(sig))
         except StoryRejected as e:
             tally.rejected.append(RejectedFile(path, str(e)))
             self.new_skipped[path] = {"sig": sig, "reason": str(e)}

@@ -39,8 +39,16 @@ _UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 
 
 def _month_start(year: int, month: int) -> datetime:
+    """The first moment of a month (a month after December 9999: the end of time)."""
     year += (month - 1) // 12
+    if year > datetime.max.year:
+        return datetime.max
     return datetime(year, (month - 1) % 12 + 1, 1)
+
+
+def _next_day(day: datetime) -> datetime:
+    """The first moment of the day after (after 31 December 9999: the end of time)."""
+    return day + timedelta(days=1) if day.date() < datetime.max.date() else datetime.max
 
 
 def _period(text: str, today: date) -> tuple[datetime, datetime] | datetime:
@@ -50,7 +58,7 @@ def _period(text: str, today: date) -> tuple[datetime, datetime] | datetime:
     if m := _ISO.match(t):
         year = int(m["year"])
         if m["month"] is None:
-            return datetime(year, 1, 1), datetime(year + 1, 1, 1)
+            return datetime(year, 1, 1), _month_start(year + 1, 1)
         month = int(m["month"])
         if m["day"] is None:
             if not 1 <= month <= 12:
@@ -58,20 +66,20 @@ def _period(text: str, today: date) -> tuple[datetime, datetime] | datetime:
             return _month_start(year, month), _month_start(year, month + 1)
         day = datetime(year, month, int(m["day"]))
         if m["hour"] is None:
-            return day, day + timedelta(days=1)
+            return day, _next_day(day)
         return day.replace(
             hour=int(m["hour"]), minute=int(m["minute"]), second=int(m["second"] or 0)
         )
     for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
         if (m := pattern.match(t)) and m["month"] in MONTHS:
             day = datetime(int(m["year"]), MONTHS[m["month"]], int(m["day"]))
-            return day, day + timedelta(days=1)
+            return day, _next_day(day)
     if (m := _MONTH_YEAR.match(t)) and m["month"] in MONTHS:
         year, month = int(m["year"]), MONTHS[m["month"]]
         return _month_start(year, month), _month_start(year, month + 1)
     if t in ("today", "yesterday"):
         day = midnight - timedelta(days=1 if t == "yesterday" else 0)
-        return day, day + timedelta(days=1)
+        return day, _next_day(day)
     m = _AGO.match(t) or _SHORT_AGO.match(t)
     if m:
         n, unit = int(m["n"]), _UNITS.get(m["unit"], m["unit"])
@@ -85,7 +93,7 @@ def _period(text: str, today: date) -> tuple[datetime, datetime] | datetime:
             day = midnight.replace(
                 year=today.year - n, day=min(today.day, 28 if today.month == 2 else 31)
             )
-        return day, day + timedelta(days=1)
+        return day, _next_day(day)
     if m := _THIS_LAST.match(t):
         back = 1 if m["which"] == "last" else 0
         if m["unit"] == "week":
@@ -94,7 +102,7 @@ def _period(text: str, today: date) -> tuple[datetime, datetime] | datetime:
         if m["unit"] == "month":
             start = _month_start(today.year, today.month - back)
             return start, _month_start(start.year, start.month + 1)
-        return datetime(today.year - back, 1, 1), datetime(today.year - back + 1, 1, 1)
+        return datetime(today.year - back, 1, 1), _month_start(today.year - back + 1, 1)
     raise LookupError(text)
 
 

@@ -129,13 +129,31 @@ def parse_query(
             f"nothing to search for in {text!r} "
             "(operators alone, or only common words such as 'the', which are not indexed)"
         )
-    for leaf in all_words.leaves():
-        field = getattr(leaf, "fieldname", None)
-        if field is not None and field not in QUERY_FIELDS:
-            raise QueryError(
-                f"unknown field {field!r}: use headline:, body:, code: or date:[A to B]"
-            )
+    for m in _BOOST.finditer(_QUOTED.sub(" ", rest)):
+        if not _NUMBER.fullmatch(m[1]):
+            raise QueryError(f"a boost must be a number from 0 to {MAX_BOOST:g}, not {m[1]!r}")
+    _check_clauses(all_words)
     return ParsedQuery(all_words, _any_word(all_words, rest), since, until)
+
+
+_BOOST = re.compile(r"\^([^\s()\"]*)")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+MAX_BOOST = 1000.0
+"""A boost (`word^3`) may be at most this: more says nothing a smaller one does not, and
+an infinite one would turn every score into nan."""
+
+
+def _check_clauses(q: Any) -> None:
+    """Raise `QueryError` for a clause on an unknown field or with a boost that is not a
+    number between 0 and `MAX_BOOST`."""
+    boost = getattr(q, "boost", 1.0)
+    if not (isinstance(boost, int | float) and 0 <= boost <= MAX_BOOST):
+        raise QueryError(f"a boost must be a number from 0 to {MAX_BOOST:g}, not {boost}")
+    field = getattr(q, "fieldname", None)
+    if q.is_leaf() and field is not None and field not in QUERY_FIELDS:
+        raise QueryError(f"unknown field {field!r}: use headline:, body:, code: or date:[A to B]")
+    for child in q.children():
+        _check_clauses(child)
 
 
 def expand(parsed: ParsedQuery, view: IndexView) -> ParsedQuery:

@@ -29,6 +29,13 @@ class FoundFile(NamedTuple):
     sig: str
     """What the index remembers to tell a changed file from an unchanged one without
     reading it (`sig_of`)."""
+    links: int = 0
+    """How the walk reached it: `PLAIN` (no link: reading refuses one found in its
+    place), `LINK_INSIDE` (a link whose target must stay inside the root) or
+    `LINK_ANYWHERE` (`--follow-links`)."""
+
+
+PLAIN, LINK_INSIDE, LINK_ANYWHERE = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +138,7 @@ def _files(
         except OSError:
             plain = None
         if plain is not None and is_regular(plain.st_mode):
-            yield _new_found((entry.path, rel, plain.st_mtime_ns, sig_of(plain)))
+            yield _new_found((entry.path, rel, plain.st_mtime_ns, sig_of(plain), PLAIN))
         else:
             yield _found(entry.path, rel, real_root, follow_links)
     todo.extend(subdirs)
@@ -155,8 +162,10 @@ def _found(path: str, rel: str, real_root: str, follow_links: bool) -> FoundFile
             )
     if not stat.S_ISREG(st.st_mode):
         return Unusable(path, "not a regular file")
-    return _file(path, rel, st)
+    links = PLAIN if not is_link else LINK_ANYWHERE if follow_links else LINK_INSIDE
+    return FoundFile(path, rel, st.st_mtime_ns, sig_of(st), links)
 
 
-def _file(path: str, rel: str, st: os.stat_result) -> FoundFile:
-    return FoundFile(path, rel, st.st_mtime_ns, sig_of(st))
+def inode_of(sig: str) -> int:
+    """The inode a `sig_of` signature names."""
+    return int(sig.rpartition(":")[2])

@@ -15,13 +15,17 @@ and encodings and precise about what it keeps:
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from newssearch.models import Story
 from newssearch.stories.dates import parse_date_line
+from newssearch.stories.files import LINK_ANYWHERE, LINK_INSIDE, PLAIN
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Larger files are rejected unread: no news story is that long, and it bounds memory."""
@@ -140,20 +144,54 @@ def _same_text(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def read_story(path: str, rel: str) -> ParsedStory:
-    """Read, decode and parse one story file; raise `StoryRejected` with the reason."""
+def read_story(path: str, rel: str, *, links: int = PLAIN, inode: int | None = None) -> ParsedStory:
+    """Read, decode and parse one story file; raise `StoryRejected` with the reason.
+
+    path: the file; rel: its path relative to the indexed root.
+    links: how the walk reached the file (`files.PLAIN`, `LINK_INSIDE`, `LINK_ANYWHERE`):
+        a file that was plain is never read through a link that took its place since,
+        and a link's target must still lie inside the root unless links may lead anywhere.
+    inode: the inode the walk saw; a different file in its place is not read.
+    Nothing but a regular file is read, and opening never blocks (a FIFO put in a file's
+    place is refused, not waited on).
+    """
+    target = path
+    if links == LINK_INSIDE:
+        target = os.path.realpath(path)
+        root = os.path.realpath(path[: len(path) - len(rel)] or os.sep)
+        if os.path.commonpath([target, root]) != root:
+            raise StoryRejected("symbolic link to a file outside the indexed root; not read")
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if links != LINK_ANYWHERE:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > MAX_FILE_BYTES:
-                raise StoryRejected(
-                    f"file too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})"
-                )
-            data = f.read(MAX_FILE_BYTES + 1)
+        fd = os.open(target, flags)
     except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise StoryRejected("replaced by a symbolic link during the run; not read") from e
         raise StoryRejected(f"cannot read: {e.strerror or e}") from e
+    with open(fd, "rb", closefd=True) as f:
+        data = _read_regular(f, inode)
     if not data.strip():
         raise StoryRejected("empty file")
     text, warnings = decode(data)
     parsed = parse_story(text, path, rel)
     return ParsedStory(parsed.story, (*warnings, *parsed.warnings))
+
+
+def _read_regular(f: BinaryIO, inode: int | None) -> bytes:
+    """The bytes of an open file, if it is a regular file of at most `MAX_FILE_BYTES`
+    (and the expected one)."""
+    try:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise StoryRejected("not a regular file")
+        if inode is not None and st.st_ino != inode:
+            raise StoryRejected("replaced by another file during the run; not read")
+        if st.st_size > MAX_FILE_BYTES:
+            raise StoryRejected(
+                f"file too large ({st.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,})"
+            )
+        return f.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise StoryRejected(f"cannot read: {e.strerror or e}") from e

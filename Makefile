@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_INDEX ?= .cache/demo-index
 
-.PHONY: demo test test-long lint typecheck unit bench bench-scale screenshot quality clean
+.PHONY: demo test test-long lint typecheck unit bench bench-scale bench-load screenshot quality clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: $(STAMP)
 ## bench-scale: time, memory, latency and size at 19k, 50k and 250k stories (needs ../shared; about 30 min)
 bench-scale: $(STAMP)
 	$(BIN)/python bench/scale.py
+
+## bench-load: 50 clients for 30 s against `newssearch serve` while an indexer commits (needs ../shared)
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 ## screenshot: the browser test, saving the README's picture of a results page
 screenshot: $(STAMP)

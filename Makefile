@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 INSTALL := $(BIN)/python -m pip install --quiet
 DEMO_INDEX ?= index
 
-.PHONY: demo test test-long test-lowest lint typecheck unit bench bench-scale quality clean
+.PHONY: demo test test-long test-lowest lint typecheck unit bench bench-scale bench-load screenshot quality clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,14 @@ bench: $(STAMP)
 ## bench-scale: time, memory, latency and size at growing archive sizes (needs ../shared)
 bench-scale: $(STAMP)
 	$(BIN)/python bench/scale.py
+
+## bench-load: 50 clients for 30 s against `newssearch serve` while an indexer commits (needs ../shared)
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py
+
+## screenshot: the browser test, saving the README's picture of a results page
+screenshot: $(STAMP)
+	NEWSSEARCH_SCREENSHOT=docs/search-page.png $(BIN)/pytest -q tests/test_web_browser.py
 
 ## quality: ranking quality on the judged collections (needs ../shared)
 quality: $(STAMP)

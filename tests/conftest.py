@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import tarfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -85,3 +89,65 @@ def reuters_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def file_count(path: Path) -> int:
     return sum(len(files) for _, _, files in os.walk(path))
+
+
+HOSTILE_HEADLINE = "<script>alert(1)</script>"
+HOSTILE_CODE = "990001"
+PERSIAN_HEADLINE = "گفت‌وگوی تازه برای آتش‌بس در غزه"
+PERSIAN_CODE = "990002"
+WEB_STORIES = {
+    "hostile.txt": story_text(
+        HOSTILE_HEADLINE,
+        'Zanzibar clove growers met on Tuesday. <img src=x onerror=alert(2)> & "quotes"',
+        date_line="Thursday 18 April 2024 - 10:00",
+        code=HOSTILE_CODE,
+    ),
+    "persian.txt": story_text(
+        PERSIAN_HEADLINE,
+        "نمایندگان دو طرف روز سه‌شنبه در قاهره دیدار کردند.\n"
+        "گفت‌وگوها درباره آتش‌بس در غزه ادامه دارد.",
+        date_line="Friday 19 April 2024 - 08:15",
+        code=PERSIAN_CODE,
+    ),
+}
+
+
+@pytest.fixture(scope="session")
+def web_index(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An index of data/ and of two stories a page must show with care: one whose
+    headline is a script tag, one in Persian (right to left)."""
+    root = tmp_path_factory.mktemp("web")
+    extra = root / "stories"
+    extra.mkdir()
+    for name, text in WEB_STORIES.items():
+        (extra / name).write_text(text, encoding="utf-8")
+    path = str(root / "index")
+    with NewsIndex.create(path) as ix:
+        report = ix.index([str(DATA), str(extra)])
+    assert not report.rejected and report.added == 328
+    return path
+
+
+@contextmanager
+def running_server(index: str) -> Iterator[str]:
+    """`newssearch serve --index INDEX --port 0` as its own process; yields its address
+    and stops it with Ctrl-C (SIGINT), checking that it stops cleanly."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "newssearch", "serve", "--index", index, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert line.startswith("Serving "), line + server.stderr.read()  # type: ignore[union-attr]
+        yield line.split(" at ")[1].split()[0]
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        finally:
+            server.kill()
+            server.communicate()
+    assert server.returncode == 0, server.returncode

@@ -252,7 +252,7 @@ def test_damaged_index_says_how_to_rebuild(tmp_path: Path) -> None:
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
-    for command in ("index", "search", "show", "similar", "timeline", "stats"):
+    for command in ("index", "search", "show", "similar", "timeline", "stats", "serve"):
         result = run(command, "--help")
         assert result.exit_code == 0
         assert "Example" in result.stdout

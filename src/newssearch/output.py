@@ -1,6 +1,8 @@
 """Render results onto a stream: table (rich), json, jsonl or csv.
 
-Renderers are pure: they take a result and a stream and know nothing of typer. Tables use
+Renderers are pure: they take a result and a stream and know nothing of typer. The JSON
+documents are built by the `*_record` functions, which the web API sends as they are, so
+the command line and the API cannot drift apart. Tables use
 colour and bold only when the stream is a terminal and `NO_COLOR` is unset; machine formats
 never do. rich is imported only when something is drawn with it, so `--help` and the machine
 formats do not pay for it.
@@ -106,20 +108,60 @@ def hit_record(hit: Hit) -> dict[str, Any]:
     }
 
 
+def search_record(result: SearchResult) -> dict[str, Any]:
+    """A page of search (or similar) results as the JSON document documented in the README."""
+    return {
+        "query": result.query,
+        "total": result.total,
+        "page": result.page,
+        "limit": result.limit,
+        "hits": [hit_record(h) for h in result.hits],
+        "suggestion": result.suggestion,
+    }
+
+
+def story_record(story: Story) -> dict[str, Any]:
+    """A whole story as the JSON object documented in the README."""
+    doc = asdict(story)
+    doc["date"] = _iso(story.date)
+    return doc
+
+
+def stats_record(stats: IndexStats) -> dict[str, Any]:
+    """What an index holds, as the JSON object documented in the README."""
+    return {
+        "stories": stats.stories,
+        "first_date": _iso(stats.first_date),
+        "last_date": _iso(stats.last_date),
+        "per_year": {str(y): n for y, n in stats.per_year.items()},
+        "size_bytes": stats.size_bytes,
+        "roots": list(stats.roots),
+    }
+
+
+def timeline_record(timeline: Timeline) -> dict[str, Any]:
+    """A timeline as the JSON object documented in the README."""
+    return {
+        "query": timeline.query,
+        "by": timeline.by,
+        "total": timeline.total,
+        "buckets": [{"start": b.start.isoformat(), "count": b.count} for b in timeline.buckets],
+        "undated": timeline.undated,
+    }
+
+
+def json_text(doc: dict[str, Any]) -> str:
+    """A JSON document as `--format json` prints it (and the web API sends it)."""
+    return dumps(doc) + "\n"
+
+
 def render_search(result: SearchResult, fmt: Format, stream: TextIO) -> None:
     """Print one page of search results."""
-    records = [hit_record(h) for h in result.hits]
     if fmt is Format.json:
-        doc = {
-            "query": result.query,
-            "total": result.total,
-            "page": result.page,
-            "limit": result.limit,
-            "hits": records,
-            "suggestion": result.suggestion,
-        }
-        stream.write(dumps(doc) + "\n")
-    elif fmt is Format.jsonl:
+        stream.write(json_text(search_record(result)))
+        return
+    records = [hit_record(h) for h in result.hits]
+    if fmt is Format.jsonl:
         for r in records:
             stream.write(dumps(r, indent=None) + "\n")
     elif fmt is Format.csv:
@@ -168,9 +210,7 @@ def _search_table(result: SearchResult, stream: TextIO) -> None:
 def render_story(story: Story, fmt: TextFormat, stream: TextIO) -> None:
     """Print one whole story."""
     if fmt is TextFormat.json:
-        doc = asdict(story)
-        doc["date"] = _iso(story.date)
-        stream.write(dumps(doc) + "\n")
+        stream.write(json_text(story_record(story)))
         return
     from rich.text import Text
 
@@ -191,15 +231,7 @@ def render_story(story: Story, fmt: TextFormat, stream: TextIO) -> None:
 def render_stats(stats: IndexStats, fmt: TableFormat, stream: TextIO) -> None:
     """Print what an index holds."""
     if fmt is TableFormat.json:
-        doc = {
-            "stories": stats.stories,
-            "first_date": _iso(stats.first_date),
-            "last_date": _iso(stats.last_date),
-            "per_year": {str(y): n for y, n in stats.per_year.items()},
-            "size_bytes": stats.size_bytes,
-            "roots": list(stats.roots),
-        }
-        stream.write(dumps(doc) + "\n")
+        stream.write(json_text(stats_record(stats)))
         return
     from rich.table import Table
 
@@ -297,14 +329,7 @@ BAR_WIDTH = 40
 def render_timeline(timeline: Timeline, fmt: TableFormat, stream: TextIO) -> None:
     """Print matching stories per period: a bar chart with the counts, or JSON."""
     if fmt is TableFormat.json:
-        doc = {
-            "query": timeline.query,
-            "by": timeline.by,
-            "total": timeline.total,
-            "buckets": [{"start": b.start.isoformat(), "count": b.count} for b in timeline.buckets],
-            "undated": timeline.undated,
-        }
-        stream.write(dumps(doc) + "\n")
+        stream.write(json_text(timeline_record(timeline)))
         return
     from rich.table import Table
     from rich.text import Text

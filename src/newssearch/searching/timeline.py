@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from newssearch.engine.reader import IndexView
+from newssearch.errors import QueryError
 from newssearch.models import Period, Timeline, TimelineBucket
 from newssearch.searching import ranking
 from newssearch.searching.query import ParsedQuery, expand
@@ -32,6 +33,10 @@ def next_period(start: date, by: Period) -> date:
     return date(start.year + 1, 1, 1)
 
 
+MAX_PERIODS = 100_000
+"""A timeline may have at most this many periods (every day of 270 years): a date limit
+such as `--since 1000` would otherwise build millions."""
+
 MAX_DAYS = 62
 """`by` chosen: days for a range of up to this many days, ..."""
 MAX_WEEKS = 60
@@ -51,6 +56,11 @@ def period_for(first: date, last: date) -> Period:
     if days <= MAX_MONTHS * 31:
         return Period.month
     return Period.year
+
+
+def _longer(by: Period) -> str:
+    order = list(Period)
+    return order[min(order.index(by) + 1, len(order) - 1)].value
 
 
 def run_timeline(view: IndexView, parsed: ParsedQuery, text: str, *, by: Period | None) -> Timeline:
@@ -79,6 +89,12 @@ def run_timeline(view: IndexView, parsed: ParsedQuery, text: str, *, by: Period 
     if counts or (lo and hi):
         current = min(lo or [min(counts)])
         last = max(hi or [max(counts)])
+        periods = (last - current).days // {"day": 1, "week": 7, "month": 28, "year": 365}[by]
+        if periods > MAX_PERIODS:
+            raise QueryError(
+                f"counted per {by.value} from {current} to {last}, the timeline would have "
+                f"over {MAX_PERIODS:,} periods; count per {_longer(by)} or give a shorter range"
+            )
         while current <= last:
             buckets.append(TimelineBucket(current, counts.get(current, 0)))
             current = next_period(current, by)

@@ -68,11 +68,11 @@ def test_search_json(data_index: str) -> None:
     result = run("search", "gaza truce", "--index", data_index, "--format", "json")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert set(doc) == {"query", "total", "page", "limit", "hits", "suggestion"}
+    assert set(doc) == {"query", "total", "partial_total", "page", "limit", "hits", "suggestion"}
     assert doc["suggestion"] is None
     assert (doc["query"], doc["page"], doc["limit"]) == ("gaza truce", 1, 10)
     hit = doc["hits"][0]
-    assert set(hit) == {"rank", "score", "code", "date", "headline", "snippet", "path"}
+    assert set(hit) == {"rank", "score", "code", "date", "headline", "snippet", "path", "partial"}
     assert (hit["rank"], hit["code"], hit["date"]) == (1, SEED_CODE, "2024-04-17T09:29:00")
     assert "\x02" not in hit["snippet"] and "gaza" in hit["snippet"].lower()
 
@@ -85,7 +85,16 @@ def test_search_jsonl_and_csv(data_index: str) -> None:
     result = run("search", "cocoa", "--index", data_index, "--format", "csv", "--limit", "3")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 3
-    assert list(rows[0]) == ["rank", "score", "code", "date", "headline", "snippet", "path"]
+    assert list(rows[0]) == [
+        "rank",
+        "score",
+        "code",
+        "date",
+        "headline",
+        "snippet",
+        "path",
+        "partial",
+    ]
 
 
 def on_terminal(*args: str, env: dict[str, str] | None = None) -> str:
@@ -276,7 +285,7 @@ def test_help_loads_no_library_module_whoosh_or_rich() -> None:
     assert "--batch-size" in done.stdout
     loaded = set(done.stderr.split())
     # the command line, its renderers and the vocabularies it offers; nothing else
-    light = {"newssearch", "newssearch.output", "newssearch.models"}
+    light = {"newssearch", "newssearch.output", "newssearch.records", "newssearch.models"}
     library = {
         m for m in loaded if m.split(".")[0] == "newssearch" and m.split(".")[1:2] != ["cli"]
     } - light

@@ -240,11 +240,11 @@ def test_fast_ranking_agrees_with_whoosh(tmp_path: Path) -> None:
                         view, scores, tiers, within=dates, exclude=exclude, wanted=30
                     )
                     assert fast is not None, text
-                    assert fast[1] == slow[1], text
-                    assert [h.docnum for h in fast[0]] == [h.docnum for h in slow[0]], text
-                    for f, s in zip(fast[0], slow[0], strict=True):
+                    assert (fast.counts, fast.tiers) == (slow.counts, slow.tiers), text
+                    assert [h.docnum for h in fast.hits] == [h.docnum for h in slow.hits], text
+                    for f, s in zip(fast.hits, slow.hits, strict=True):
                         assert abs(f.score - s.score) < 1e-9 * max(1.0, s.score), text
-                    compared += len(fast[0])
+                    compared += len(fast.hits)
         assert compared > 200
 
 

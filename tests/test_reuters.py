@@ -46,7 +46,7 @@ def test_whole_corpus_indexed_and_searchable(reuters: NewsIndex) -> None:
     assert 0 < march.total < cocoa.total
     assert all(h.date is not None and h.date.month == 3 for h in march.hits)
     question = reuters.search("what is happening to the price of crude oil in the gulf")
-    assert question.total > 100 and len(question.hits) == 10
+    assert question.total + question.partial_total > 100 and len(question.hits) == 10
 
 
 @pytest.mark.parametrize(

@@ -43,8 +43,8 @@ def test_since_after_until_is_an_error(data_ix: NewsIndex) -> None:
 def test_long_question_ranks_partial_matches_all_words_first(data_ix: NewsIndex) -> None:
     question = "what did Iran say to Japan about a truce in gaza and the humanitarian crisis"
     result = data_ix.search(question)
-    assert result.total > 1
-    assert result.hits[0].code == SEED_CODE
+    assert result.total == 0 and result.partial_total > 1  # no story holds every word
+    assert result.hits[0].code == SEED_CODE and result.hits[0].partial
     # stories holding every word of a shorter query come before those holding some
     both = set(codes(data_ix, "cocoa AND exports", limit=100))
     ranked = codes(data_ix, "cocoa exports", limit=100)
@@ -52,9 +52,17 @@ def test_long_question_ranks_partial_matches_all_words_first(data_ix: NewsIndex)
     assert len(ranked) > len(both)
 
 
-def test_total_counts_every_partial_match(data_ix: NewsIndex) -> None:
+def test_total_counts_the_stories_holding_every_word(data_ix: NewsIndex) -> None:
+    both = data_ix.search("cocoa AND coffee").total
     either = data_ix.search("cocoa OR coffee").total
-    assert data_ix.search("cocoa coffee").total == either
+    plain = data_ix.search("cocoa coffee", limit=100)
+    assert (plain.total, plain.total + plain.partial_total) == (both, either)
+    assert 0 < both < either
+    assert [h.partial for h in plain.hits] == [False] * both + [True] * (len(plain.hits) - both)
+    scores = [h.score for h in plain.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(h.score >= 1 for h in plain.hits[:both])
+    assert all(h.score < 1 for h in plain.hits[both:])
 
 
 @pytest.mark.parametrize(

@@ -101,8 +101,11 @@ class Hit:
     """One search result.
 
     `snippet` is plain text; `highlights` holds the (start, end) offsets in it of the
-    words that matched, for renderers that can emphasise them. `score` is the relevance
-    score (0 when the hits are sorted by date).
+    words that matched, for renderers that can emphasise them. `score` is what the list
+    is ordered by: from 1 up to 2 for a story holding every word of the query, from 0
+    up to 1 for one holding only some (`partial`), in each the story's BM25F score s
+    as s / (1 + s); with `--recent`, that times the recency factor; 0 when the hits are
+    sorted by date.
     """
 
     rank: int
@@ -113,12 +116,19 @@ class Hit:
     snippet: str
     path: str
     highlights: tuple[tuple[int, int], ...] = ()
+    partial: bool = False
+    """The story holds only some of the words of a plain query."""
 
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    """One page of hits for a query, with the total number of matching stories and, when
-    the query found little, a suggested spelling (`suggestion`, else None)."""
+    """One page of hits for a query.
+
+    `total` counts the stories that match: for a plain query of several words, those
+    holding all of them. A relevance list goes on past them with `partial_total` more
+    stories that hold only some of the words (marked `Hit.partial`); when the query
+    found little, `suggestion` is a corrected query (else None).
+    """
 
     query: str
     total: int
@@ -126,6 +136,7 @@ class SearchResult:
     limit: int
     hits: tuple[Hit, ...]
     suggestion: str | None = None
+    partial_total: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Render results onto a stream: table (rich), json, jsonl or csv.
+"""Render results onto a stream: table (rich), json (`records`), jsonl or csv.
 
 Renderers are pure: they take a result and a stream and know nothing of typer. The JSON
 documents are built by the `*_record` functions, which the web API sends as they are, so
@@ -11,15 +11,24 @@ formats do not pay for it.
 from __future__ import annotations
 
 import csv
-import json
 import os
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TextIO
+
+from newssearch.records import (
+    clean,
+    dumps,
+    hit_record,
+    iso,
+    json_text,
+    search_record,
+    stats_record,
+    story_record,
+    timeline_record,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -58,27 +67,6 @@ class TableFormat(StrEnum):
     json = "json"
 
 
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """Text safe to print on a terminal or in a CSV cell: control characters (escape
-    sequences in a file name, say) and bytes of a file name that are not UTF-8 are
-    shown escaped (`\\x1b`), never sent as they are."""
-    if text.isprintable():
-        return text
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def dumps(doc: Any, *, indent: int | None = 2) -> str:
-    """JSON text: control characters escaped (JSON escapes C0 itself; C1 too, here), and a
-    file name's bytes that are not UTF-8 shown as `\\xNN`."""
-    text = json.dumps(doc, ensure_ascii=False, indent=indent)
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
 def console(stream: TextIO) -> Console:
     """A rich console on `stream` that styles only a terminal and honours NO_COLOR."""
     from rich.console import Console
@@ -91,70 +79,6 @@ def console(stream: TextIO) -> Console:
     )
 
 
-def _iso(d: datetime | None) -> str | None:
-    return d.isoformat() if d is not None else None
-
-
-def hit_record(hit: Hit) -> dict[str, Any]:
-    """A hit as the JSON object documented in the README."""
-    return {
-        "rank": hit.rank,
-        "score": round(hit.score, 4),
-        "code": hit.code,
-        "date": _iso(hit.date),
-        "headline": hit.headline,
-        "snippet": hit.snippet,
-        "path": hit.path,
-    }
-
-
-def search_record(result: SearchResult) -> dict[str, Any]:
-    """A page of search (or similar) results as the JSON document documented in the README."""
-    return {
-        "query": result.query,
-        "total": result.total,
-        "page": result.page,
-        "limit": result.limit,
-        "hits": [hit_record(h) for h in result.hits],
-        "suggestion": result.suggestion,
-    }
-
-
-def story_record(story: Story) -> dict[str, Any]:
-    """A whole story as the JSON object documented in the README."""
-    doc = asdict(story)
-    doc["date"] = _iso(story.date)
-    return doc
-
-
-def stats_record(stats: IndexStats) -> dict[str, Any]:
-    """What an index holds, as the JSON object documented in the README."""
-    return {
-        "stories": stats.stories,
-        "first_date": _iso(stats.first_date),
-        "last_date": _iso(stats.last_date),
-        "per_year": {str(y): n for y, n in stats.per_year.items()},
-        "size_bytes": stats.size_bytes,
-        "roots": list(stats.roots),
-    }
-
-
-def timeline_record(timeline: Timeline) -> dict[str, Any]:
-    """A timeline as the JSON object documented in the README."""
-    return {
-        "query": timeline.query,
-        "by": timeline.by,
-        "total": timeline.total,
-        "buckets": [{"start": b.start.isoformat(), "count": b.count} for b in timeline.buckets],
-        "undated": timeline.undated,
-    }
-
-
-def json_text(doc: dict[str, Any]) -> str:
-    """A JSON document as `--format json` prints it (and the web API sends it)."""
-    return dumps(doc) + "\n"
-
-
 def render_search(result: SearchResult, fmt: Format, stream: TextIO) -> None:
     """Print one page of search results."""
     if fmt is Format.json:
@@ -165,7 +89,7 @@ def render_search(result: SearchResult, fmt: Format, stream: TextIO) -> None:
         for r in records:
             stream.write(dumps(r, indent=None) + "\n")
     elif fmt is Format.csv:
-        fields = ["rank", "score", "code", "date", "headline", "snippet", "path"]
+        fields = ["rank", "score", "code", "date", "headline", "snippet", "path", "partial"]
         writer = csv.DictWriter(stream, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(
@@ -176,35 +100,61 @@ def render_search(result: SearchResult, fmt: Format, stream: TextIO) -> None:
 
 
 def _search_table(result: SearchResult, stream: TextIO) -> None:
-    from rich.table import Table
     from rich.text import Text
 
     out = console(stream)
-    if result.hits:
-        table = Table(show_lines=True, expand=out.is_terminal)
-        table.add_column("#", justify="right", no_wrap=True)
-        table.add_column("date", no_wrap=True)
-        table.add_column("code", no_wrap=True)
-        table.add_column("headline", ratio=1)
-        table.add_column("snippet", ratio=2)
-        for h in result.hits:
-            snippet = Text(clean(h.snippet))
-            for start, end in h.highlights:
-                snippet.stylize("bold", start, end)
-            date = f"{h.date:%Y-%m-%d %H:%M}" if h.date else "-"
-            table.add_row(str(h.rank), date, clean(h.code), Text(clean(h.headline)), snippet)
-        out.print(table)
+    full = [h for h in result.hits if not h.partial]
+    partial = [h for h in result.hits if h.partial]
+    if full:
+        out.print(_hits_table(full, out.is_terminal))
+    if partial:
+        out.print(
+            Text("Stories holding only some of the words:", style="bold")
+            if full or result.page == 1
+            else Text("Stories holding only some of the words (continued):", style="bold")
+        )
+        out.print(_hits_table(partial, out.is_terminal))
+    out.print(_summary(result))
+    if result.suggestion:
+        out.print(Text.assemble("Did you mean: ", (clean(result.suggestion), "bold"), "?"))
+
+
+def _hits_table(hits: list[Hit], expand: bool) -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=True, expand=expand)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("code", no_wrap=True)
+    table.add_column("headline", ratio=1)
+    table.add_column("snippet", ratio=2)
+    for h in hits:
+        snippet = Text(clean(h.snippet))
+        for start, end in h.highlights:
+            snippet.stylize("bold", start, end)
+        date = f"{h.date:%Y-%m-%d %H:%M}" if h.date else "-"
+        table.add_row(str(h.rank), date, clean(h.code), Text(clean(h.headline)), snippet)
+    return table
+
+
+def _summary(result: SearchResult) -> str:
+    """The line under the table: how many stories match, how many hold only some of the
+    words, which are shown."""
     first = result.limit * (result.page - 1) + 1
     if result.hits:
         shown = f"; showing {first}-{first + len(result.hits) - 1}"
-    elif result.total:
+    elif result.total or result.partial_total:
         shown = f"; page {result.page} is past the last one"
     else:
         shown = ""
-    plural = "story matches" if result.total == 1 else "stories match"
-    out.print(f"{result.total:,} {plural}{shown}")
-    if result.suggestion:
-        out.print(Text.assemble("Did you mean: ", (clean(result.suggestion), "bold"), "?"))
+    partial = result.partial_total
+    hold = "holds" if partial == 1 else "hold"
+    if not result.total and partial:
+        return f"No story holds all the words; {partial:,} {hold} some of them{shown}"
+    matches = "story matches" if result.total == 1 else "stories match"
+    more = f", {partial:,} more {hold} some of the words" if partial else ""
+    return f"{result.total:,} {matches}{more}{shown}"
 
 
 def render_story(story: Story, fmt: TextFormat, stream: TextIO) -> None:
@@ -240,8 +190,8 @@ def render_stats(stats: IndexStats, fmt: TableFormat, stream: TextIO) -> None:
     table.add_column(style="bold")
     table.add_column()
     table.add_row("stories", f"{stats.stories:,}")
-    table.add_row("first date", _iso(stats.first_date) or "-")
-    table.add_row("last date", _iso(stats.last_date) or "-")
+    table.add_row("first date", iso(stats.first_date) or "-")
+    table.add_row("last date", iso(stats.last_date) or "-")
     table.add_row("size on disk", f"{stats.size_bytes / 1e6:,.1f} MB")
     table.add_row("roots", "\n".join(clean(r) for r in stats.roots) or "-")
     out.print(table)
@@ -286,13 +236,6 @@ def progress_bar(err: Console) -> Iterator[Callable[[str, int, int | None], None
             bar.update(tasks[phase], completed=done, total=total)
 
         yield show
-
-
-def report_record(report: IndexReport) -> dict[str, Any]:
-    """An indexing report as the JSON object documented in the README."""
-    doc = asdict(report)
-    doc["seconds"] = round(report.seconds, 3)
-    return doc
 
 
 def render_report(report: IndexReport, stream: TextIO, *, rejected_only: bool = False) -> None:

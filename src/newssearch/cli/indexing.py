@@ -102,7 +102,8 @@ def index(
         newssearch index                   # every root again, each its own way
     """
     from newssearch import index_stories
-    from newssearch.output import console, dumps, render_report, report_record
+    from newssearch.output import console, render_report
+    from newssearch.records import dumps, report_record
 
     options = IndexOptions(
         glob=glob, full=full, follow_links=follow_links, batch_size=batch_size, jobs=jobs

@@ -80,7 +80,8 @@ def search(
                 recent=recent,
             )
         render_search(result, fmt, sys.stdout)
-    raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
+    # exit 0 when anything is listed, partial matches included (see the README)
+    raise typer.Exit(EXIT_OK if result.total or result.partial_total else EXIT_NONE)
 
 
 @app.command()

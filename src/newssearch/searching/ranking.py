@@ -13,6 +13,7 @@ faster), anything else by Whoosh. `by_recency` re-ranks for `--recent`.
 from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -43,6 +44,17 @@ def field_boosts() -> dict[str, float]:
     return {"headline": HEADLINE_BOOST, "body": 1.0}
 
 
+@dataclass(frozen=True, slots=True)
+class Tiered:
+    """The best hits of a query's tiers, in order, and how many stories each tier matches
+    (tiers nest: each count includes the tiers before it)."""
+
+    hits: list[Ranked]
+    tiers: list[int]
+    """The tier of each hit (0: the first)."""
+    counts: list[int]
+
+
 def ranked(
     view: IndexView,
     tiers: list[Any],
@@ -51,8 +63,8 @@ def ranked(
     exclude: AbstractSet[int] | None = None,
     wanted: int,
     by_date: str | None = None,
-) -> tuple[list[Ranked], int]:
-    """The first `wanted` hits of the tiers in turn, and the total number of matches.
+) -> Tiered:
+    """The first `wanted` hits of the tiers in turn, and what each tier matches.
 
     Each tier must match everything the tiers before it match (the last is the broadest),
     so a later tier is only needed when the earlier ones ran out, and then it leaves out
@@ -78,23 +90,28 @@ def ranked_whoosh(
     exclude: AbstractSet[int] | None,
     wanted: int,
     by_date: str | None = None,
-) -> tuple[list[Ranked], int]:
+) -> Tiered:
     """What `ranked` returns, through Whoosh's matchers: for date orders and for queries
     `Scores` does not take apart."""
     hits: list[Ranked] = []
+    of_tier: list[int] = []
     seen: set[int] = set(exclude or ())
-    for q in tiers:
+    for tier, q in enumerate(tiers):
         if len(hits) >= wanted:
             break
         page = view.whoosh_ranked(
             q, limit=wanted - len(hits), within=within, exclude=seen, by_date=by_date
         )
         hits.extend(page)
+        of_tier.extend([tier] * len(page))
         seen.update(h.docnum for h in page)
-    matches = set(view.matches(tiers[-1], scores))
-    if within is not None:
-        matches &= within
-    return hits, len(matches - (exclude or set()))
+    counts = []
+    for q in tiers:
+        matches = set(view.matches(q, scores))
+        if within is not None:
+            matches &= within
+        counts.append(len(matches - (exclude or set())))
+    return Tiered(hits, of_tier, counts)
 
 
 def ranked_fast(
@@ -104,42 +121,54 @@ def ranked_fast(
     within: set[int] | None,
     exclude: AbstractSet[int] | None,
     wanted: int,
-) -> tuple[list[Ranked], int] | None:
+) -> Tiered | None:
     """What `ranked` returns for a relevance search, from `Scores`; None when a tier is not
     a word query. Only the stories a tier is asked for are scored: those of the first
     tier, then of the next while hits are short."""
     matched = [scores.docs(q) for q in tiers]
     hits: list[Ranked] = []
+    of_tier: list[int] = []
     seen: set[int] = set(exclude or ())
-    for q, docs in zip(tiers, matched, strict=True):
+    counts = []
+    for tier, (q, docs) in enumerate(zip(tiers, matched, strict=True)):
         if docs is None:
             return None
+        among = docs if within is None else within.intersection(docs)
+        counts.append(len(among) - len(among & exclude) if exclude else len(among))
         if len(hits) >= wanted:
             continue
-        among = docs if within is None else within.intersection(docs)
         page = scores.best(q, among - seen, wanted - len(hits))
         hits.extend(page)
+        of_tier.extend([tier] * len(page))
         seen.update(h.docnum for h in page)
-    last = matched[-1]
-    assert last is not None
-    total = last if within is None else within.intersection(last)
-    if exclude:
-        total = total - exclude
-    return hits, len(total) + sum(1 for h in hits if h.docnum not in total)
+    return Tiered(hits, of_tier, counts)
 
 
-def by_recency(view: IndexView, hits: list[Ranked]) -> list[Ranked]:
-    """Re-rank by score x 2^(-age / half-life), the age counted back from the newest hit;
-    a story without a date counts as a year older than the oldest."""
-    dates = view.dates_of([h.docnum for h in hits])
+def shown_score(score: float, full: bool) -> float:
+    """The score a hit shows, the one its list is ordered by: for a story holding every
+    word of the query, 1 plus its BM25F score s scaled into [0, 1) as s / (1 + s); for
+    one holding only some of them, that scaled score alone. So every full match shows
+    more than every partial one, and within each the order is BM25F's."""
+    return (1.0 if full else 0.0) + score / (1.0 + score)
+
+
+def by_recency(
+    view: IndexView, hits: list[tuple[Ranked, float, bool]]
+) -> list[tuple[Ranked, float, bool]]:
+    """Re-rank (hit, score, partial) by score x 2^(-age / half-life), the age counted back
+    from the newest hit (a story without a date counts as a year older than the oldest);
+    the blended score is the one shown."""
+    dates = view.dates_of([h.docnum for h, _, _ in hits])
     known = [d for d in dates.values() if d is not None]
     if not known:
         return hits
     newest, oldest = max(known), min(known)
 
-    def blended(h: Ranked) -> tuple[float, int]:
-        d = dates[h.docnum] or oldest - timedelta(days=365)
+    def blended(score: float, docnum: int) -> float:
+        d = dates[docnum] or oldest - timedelta(days=365)
         age = (newest - d).total_seconds() / 86400
-        return -h.score * 0.5 ** (age / RECENT_HALF_LIFE_DAYS), h.docnum
+        return float(score * 0.5 ** (age / RECENT_HALF_LIFE_DAYS))
 
-    return sorted(hits, key=blended)
+    reranked = [(h, blended(score, h.docnum), partial) for h, score, partial in hits]
+    reranked.sort(key=lambda item: (-item[1], item[0].docnum))
+    return reranked

@@ -41,8 +41,12 @@ def run_search(
     sort: Sort,
     recent: bool = False,
 ) -> SearchResult:
-    """Run `parsed` and return page `page` of `limit` hits, with the total and, when the
-    query finds little, a suggested spelling."""
+    """Run `parsed` and return page `page` of `limit` hits, with the totals and, when
+    the query finds little, a suggested spelling.
+
+    The stories that *match* a plain query hold all of its words: they make the total,
+    the date orders and the first hits. A relevance list then goes on with the stories
+    holding only some of the words (`Hit.partial`, counted in `partial_total`)."""
     check_page(limit, page)
     if recent and sort is not Sort.relevance:
         raise QueryError("recent ranking blends relevance with dates; it cannot sort by date")
@@ -50,64 +54,83 @@ def run_search(
     only_dates = parsed.any_word is None and isinstance(parsed.all_words, wq.Every)
     if only_dates and sort is Sort.relevance:
         sort = Sort.newest  # a date-only query, or `*`, has nothing to rank by
-    wanted = limit * page
     within = view.dated_within(parsed.since, parsed.until)
     if within is not None and not within:
         return SearchResult(text, 0, page, limit, (), suggest(view, parsed, text, 0))
     by_date = None if sort is Sort.relevance else sort.value
-    if parsed.any_word is None:
-        tiers = [parsed.all_words]
-    elif by_date is not None or not ranking.ALL_WORDS_FIRST:
-        tiers = [parsed.any_word]
-    else:
-        tiers = [parsed.all_words, parsed.any_word]
+    tiers = [parsed.all_words]
+    if parsed.any_word is not None and by_date is None:
+        tiers.append(parsed.any_word)
+    wanted = limit * page
     if recent:
-        hits, total = ranking.ranked(
-            view, tiers, within=within, wanted=max(wanted, ranking.RECENT_POOL)
-        )
-        hits = ranking.by_recency(view, hits)
+        found = ranking.ranked(view, tiers, within=within, wanted=max(wanted, ranking.RECENT_POOL))
     else:
-        hits, total = ranking.ranked(view, tiers, within=within, wanted=wanted, by_date=by_date)
-    suggestion = suggest(view, parsed, text, total)
-    return page_of(view, text, tiers[-1], hits, total, limit, page, suggestion=suggestion)
+        found = ranking.ranked(view, tiers, within=within, wanted=wanted, by_date=by_date)
+    shown = [
+        (h, h.score if by_date is None else 0.0, tier > 0)
+        for h, tier in zip(found.hits, found.tiers, strict=True)
+    ]
+    if by_date is None:
+        shown = [(h, ranking.shown_score(h.score, not partial), partial) for h, _, partial in shown]
+    if recent:
+        shown = ranking.by_recency(view, shown)
+    total = found.counts[0]
+    return page_of(
+        view,
+        text,
+        tiers[-1],
+        shown,
+        total,
+        limit,
+        page,
+        partial_total=found.counts[-1] - total,
+        suggestion=suggest(view, parsed, text, total),
+    )
 
 
 def page_of(
     view: IndexView,
     text: str,
     q: Any,
-    hits: list[Ranked],
+    hits: list[tuple[Ranked, float, bool]],
     total: int,
     limit: int,
     page: int,
     **extra: Any,
 ) -> SearchResult:
-    """The `SearchResult` for page `page` of `hits`, with snippets of the words of `q`."""
+    """The `SearchResult` for page `page` of `hits` (each with the score it shows and
+    whether it is a partial match), with snippets of the words of `q`."""
     start = limit * (page - 1)
     words = {t for f, t in q.iter_all_terms() if f == "body"}
-    shown = hits[start : start + limit]
+    page_hits = hits[start : start + limit]
     return SearchResult(
         query=text,
         total=total,
         page=page,
         limit=limit,
-        hits=tuple(_hit(view, h, rank, words) for rank, h in enumerate(shown, start + 1)),
+        hits=tuple(
+            _hit(view, ranked, rank, words, score, partial)
+            for rank, (ranked, score, partial) in enumerate(page_hits, start + 1)
+        ),
         **extra,
     )
 
 
-def _hit(view: IndexView, ranked: Ranked, rank: int, words: set[str]) -> Hit:
+def _hit(
+    view: IndexView, ranked: Ranked, rank: int, words: set[str], score: float, partial: bool
+) -> Hit:
     fields = view.stored(ranked.docnum)
     snippet, spans = snippets.snippet(fields.get("body", ""), words)
     return Hit(
         rank=rank,
-        score=ranked.score,
+        score=score,
         code=fields["code"],
         date=fields.get("date"),
         headline=fields.get("headline", ""),
         snippet=snippet,
         path=view.path(ranked.docnum),
         highlights=spans,
+        partial=partial,
     )
 
 

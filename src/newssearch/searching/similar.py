@@ -55,5 +55,6 @@ def run_similar(
     if not terms or (within is not None and not within):
         return SearchResult(text, 0, page, limit, ())
     q = wq.Or(terms)
-    hits, total = ranking.ranked(view, [q], within=within, exclude={docnum}, wanted=limit * page)
-    return page_of(view, text, q, hits, total, limit, page)
+    found = ranking.ranked(view, [q], within=within, exclude={docnum}, wanted=limit * page)
+    shown = [(h, ranking.shown_score(h.score, True), False) for h in found.hits]
+    return page_of(view, text, q, shown, found.counts[0], limit, page)

@@ -15,14 +15,14 @@ from newssearch.engine.reader import IndexView, edit_distance
 from newssearch.searching.query import ParsedQuery
 
 MIN_RESULTS = 3
-"""A query with fewer matches than this gets a spelling suggestion if one is better."""
+"""A query that matches nothing gets suggestions for its words in fewer stories than this."""
 
 
 def suggest(view: IndexView, parsed: ParsedQuery, text: str, total: int) -> str | None:
     """A corrected query, from the index's own vocabulary (the headlines' unstemmed
-    words), when some of its words are unknown to the index, or when the query finds
-    fewer than `MIN_RESULTS` stories and some of its words are rare and never appear in
-    a headline. None when the query looks well spelled."""
+    words), for the words the index does not know, and, when no story matches the query
+    (`total` is 0), for words that are rare (in fewer than `MIN_RESULTS` stories) and in
+    no headline. None when the query looks well spelled."""
     words = {
         (t.fieldname, t.text)
         for t in parsed.all_words.leaves()
@@ -39,7 +39,7 @@ def suggest(view: IndexView, parsed: ParsedQuery, text: str, total: int) -> str 
             continue
         freq = view.doc_frequency("body", stem) + view.doc_frequency("headline", stem)
         known = view.doc_frequency("spell_headline", token.lower()) > 0
-        if freq and (total >= MIN_RESULTS or freq >= MIN_RESULTS or known):
+        if freq and (total or freq >= MIN_RESULTS or known):
             continue
         best: tuple[int, int, str] | None = None
         for candidate in view.spellings(token.lower(), limit=20, maxdist=2):

@@ -68,7 +68,7 @@ def run_timeline(view: IndexView, parsed: ParsedQuery, text: str, *, by: Period 
     by `period_for` from the range)."""
     parsed = expand(parsed, view)
     within = view.dated_within(parsed.since, parsed.until)
-    q = parsed.any_word if parsed.any_word is not None else parsed.all_words
+    q = parsed.all_words  # the stories that match: those holding every word
     scores = view.scores(B=ranking.BM25_B, K1=ranking.BM25_K1, within=within)
     docs = set(view.matches(q, scores)) if within is None or within else set()
     if within is not None:

@@ -4,8 +4,8 @@ How the parts connect: `server.serve` binds the socket and runs uvicorn on the a
 `app.create_app` builds around one open `NewsIndex`. `guard` refuses what a read-only
 server never needs and sets the security headers on every response; `params` reads query
 parameters the way the command line reads its options; `api` answers with the documents
-`newssearch.output` builds for `--format json`; `pages` renders the Jinja2 `templates/`,
+`newssearch.records` builds for `--format json`; `pages` renders the Jinja2 `templates/`,
 with the timeline's bar chart laid out by `timelines`. Only the public `newssearch` names
-and `newssearch.output` are used, never Whoosh. Starlette, uvicorn and Jinja2 are imported
+and `newssearch.records` are used, never Whoosh. Starlette, uvicorn and Jinja2 are imported
 by this package alone, which only `newssearch serve` imports.
 """

@@ -2,7 +2,7 @@
 with `--format json`.
 
 Each route reads its parameters with `params`, makes one `NewsIndex` call and sends the
-`*_record` document of `newssearch.output`, serialised by the same `json_text`, so a
+`*_record` document of `newssearch.records`, serialised by the same `json_text`, so a
 response is byte for byte what the command line prints for the same call. Errors are
 raised, and `app.py` turns them into `{"error": "..."}` with the status.
 """
@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from newssearch import NewsIndex
-from newssearch.output import (
+from newssearch.records import (
     json_text,
     search_record,
     stats_record,

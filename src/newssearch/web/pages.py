@@ -97,7 +97,8 @@ def hit_views(result: SearchResult, form: dict[str, str]) -> list[HitView]:
 
 def pager(result: SearchResult, path: str, form: dict[str, str]) -> Pager:
     """Previous, next and nearby pages of `result`, as links."""
-    pages = min(-(-result.total // result.limit), params.MAX_PAGE)
+    listed = result.total + result.partial_total  # the partial matches follow the matches
+    pages = min(-(-listed // result.limit), params.MAX_PAGE)
     here = result.page
 
     def link(n: int) -> str:
@@ -112,7 +113,7 @@ def pager(result: SearchResult, path: str, form: dict[str, str]) -> Pager:
         pages=[(n, link(n)) for n in nearby],
         previous=link(here - 1) if 1 < here <= pages else None,
         next=link(here + 1) if here < pages else None,
-        past_end=link(pages) if result.total and here > pages else None,
+        past_end=link(pages) if listed and here > pages else None,
     )
 
 

@@ -29,6 +29,7 @@ from datetime import datetime
 from functools import partial
 from typing import NamedTuple
 
+from newssearch import calendars
 from newssearch.dates import MONTHS
 from newssearch.models import Story
 
@@ -43,7 +44,10 @@ _DATE_LINE = re.compile(
         (?:\s*[-\u2013,]?\s*(?P<hour>\d{1,2}):(?P<minute>\d{2}))?\s*$""",
     re.VERBOSE,
 )
-_CODE_LINE = re.compile(r"^story\s*code\s*:\s*(?P<code>.*?)\s*$", re.IGNORECASE)
+_CODE_LINE = re.compile(
+    r"^(?:story\s*code|[کك]د[\s\u200c]*خبر|رمز\s*الخبر)\s*:\s*(?P<code>.*?)\s*$", re.IGNORECASE
+)
+"""`Story Code :`, Persian `کد خبر :` (either kaf) or Arabic `رمز الخبر :`."""
 _NUMERIC_CODE = re.compile(r"^\d{1,19}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
@@ -130,10 +134,13 @@ def parse_date_line(line: str) -> tuple[datetime | None, str | None]:
 
     Returns `(date, None)` for a good date, `(None, warning)` for a line that looks like a
     date but is not a real one, and `(None, None)` for a line that is not a date line at
-    all. A weekday that does not match the date is ignored with a warning.
+    all. A weekday that does not match the date is ignored with a warning. Persian and
+    Arabic date lines (Solar Hijri or Gregorian, any digits) are read by `calendars`.
     """
     m = _DATE_LINE.match(line.strip())
-    if not m or m["month"].lower() not in MONTHS:
+    if not m:
+        return calendars.parse_date_line(line)
+    if m["month"].lower() not in MONTHS:
         return None, None
     hour, minute = int(m["hour"] or 0), int(m["minute"] or 0)
     try:
@@ -174,7 +181,7 @@ def parse_story(text: str, path: str, rel: str) -> ParsedStory:
             break
         m = _CODE_LINE.match(lines[0])
         if m and code is None:
-            code = m["code"]
+            code = calendars.ascii_digits(m["code"])
             lines = lines[1:]
         elif not headline and not m:
             headline = lines[0]

@@ -67,9 +67,17 @@ class Chain:
 
     def __init__(self, stemmer: str = DEFAULT_STEMMER, *, teh_marbuta: bool = True) -> None:
         self.stemmer = stemmer
+        self.teh_marbuta = teh_marbuta
         self._stem: Callable[[str], str] = stemming.stemmer(stemmer)
         self._fold = fold_table(teh_marbuta=teh_marbuta)
         self._cache: dict[str, str] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        # Whoosh pickles a schema's analyzers: keep the settings, not the stemmer or cache.
+        return {"stemmer": self.stemmer, "teh_marbuta": self.teh_marbuta}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(str(state["stemmer"]), teh_marbuta=bool(state["teh_marbuta"]))  # type: ignore[misc]
 
     def _miss(self, word: str) -> str:
         if _ARABIC.search(word) is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jdatetime
 import pytest
-from convertdate import persian
+from convertdate import islamic, persian
 
 from newssearch import calendars
 from newssearch.dates import parse_date
@@ -58,6 +58,33 @@ def test_published_dates(solar_hijri: tuple[int, int, int], gregorian: date) -> 
     assert calendars.gregorian_to_solar_hijri(gregorian) == solar_hijri
 
 
+@pytest.mark.parametrize(
+    ("hijri", "gregorian"),
+    [
+        ((1436, 10, 1), date(2015, 7, 17)),  # Eid al-Fitr 2015 in Saudi Arabia
+        ((1445, 9, 1), date(2024, 3, 11)),  # Ramadan 2024
+        ((1445, 12, 10), date(2024, 6, 16)),  # Eid al-Adha 2024
+        ((1446, 1, 1), date(2024, 7, 7)),
+    ],
+)
+def test_published_hijri_dates(hijri: tuple[int, int, int], gregorian: date) -> None:
+    assert calendars.hijri_to_gregorian(*hijri) == gregorian
+
+
+def test_hijri_months_start_within_two_days_of_the_arithmetic_calendar() -> None:
+    # Umm al-Qura follows the moon; the arithmetic calendar drifts from it by a day or two.
+    for year in range(1343, 1501):
+        for month in range(1, 13):
+            tabular = date(*islamic.to_gregorian(year, month, 1))
+            assert abs(calendars.hijri_to_gregorian(year, month, 1) - tabular) <= timedelta(2)
+
+
+@pytest.mark.parametrize("day", [(1436, 9, 30), (1300, 1, 1), (1436, 13, 1)])
+def test_hijri_days_that_do_not_exist_or_lie_outside_the_tables(day: tuple[int, int, int]) -> None:
+    with pytest.raises(ValueError):
+        calendars.hijri_to_gregorian(*day)
+
+
 @pytest.mark.parametrize("day", [(1402, 12, 30), (1403, 7, 31), (1403, 13, 1), (1403, 0, 1)])
 def test_days_that_do_not_exist(day: tuple[int, int, int]) -> None:
     with pytest.raises(ValueError):
@@ -84,6 +111,12 @@ def test_days_that_do_not_exist(day: tuple[int, int, int]) -> None:
         ("السبت 17 آب 2024", datetime(2024, 8, 17)),
         ("22 أيار 2024", datetime(2024, 5, 22)),
         ("جمعه ۲۵ دسامبر ۲۰۲۰", datetime(2020, 12, 25)),
+        ("الأربعاء 22 يوليو 2015م - 09:56", datetime(2015, 7, 22, 9, 56)),
+        ("یکشنبه ۷ مهر ۱۳۸۷ ه.ش - ۰۲:۵۵", datetime(2008, 9, 28, 2, 55)),
+        ("الجمعة 1 شوال 1436 هـ - 10:00", datetime(2015, 7, 17, 10)),
+        ("الاثنين ١ رمضان ١٤٤٥", datetime(2024, 3, 11)),
+        ("الأحد 10 ذو الحجة 1445", datetime(2024, 6, 16)),
+        ("یکشنبه ۱ محرم ۱۴۴۶ ه.ق", datetime(2024, 7, 7)),
     ],
 )
 def test_persian_and_arabic_date_lines(line: str, expected: datetime) -> None:
@@ -154,6 +187,7 @@ def test_persian_and_arabic_code_lines(tmp_path: Path, code_line: str, code: str
         ("اسفند 1402", datetime(2024, 2, 20), datetime(2024, 3, 19, 23, 59, 59, 999999)),
         ("۲۲ تموز ۲۰۱۵", datetime(2015, 7, 22), datetime(2015, 7, 22, 23, 59, 59, 999999)),
         ("ديسمبر 2015", datetime(2015, 12, 1), datetime(2015, 12, 31, 23, 59, 59, 999999)),
+        ("رمضان 1445", datetime(2024, 3, 11), datetime(2024, 4, 9, 23, 59, 59, 999999)),
     ],
 )
 def test_user_dates_the_persian_and_arabic_way(text: str, first: datetime, last: datetime) -> None:

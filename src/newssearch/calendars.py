@@ -1,10 +1,12 @@
-"""Persian and Arabic dates: the Solar Hijri calendar, month and weekday names, digits.
+"""Persian and Arabic dates: the Solar Hijri and lunar Hijri calendars, month and weekday
+names, digits.
 
 Pure functions, no Whoosh. Three callers:
 
 * `stories.parse_date_line` falls back on `parse_date_line` here for a story's date line
   written the Persian or Arabic way -- `یکشنبه ۷ مهر ۱۳۸۷ - ۰۲:۵۵` (Solar Hijri),
-  `الأربعاء 22 يوليو 2015 - 09:56` or `الثلاثاء 21 تموز 2015 ساعت 02:48` (Gregorian);
+  `الأربعاء 22 يوليو 2015 - 09:56` or `الثلاثاء 21 تموز 2015 ساعت 02:48` (Gregorian),
+  `الجمعة 1 شوال 1436 هـ` (lunar Hijri, Umm al-Qura, through the `hijridate` package);
 * `dates._period` falls back on `parse_period` for `--since`/`--until` written that way
   (`۲۹ فروردین ۱۴۰۳` is a day, `فروردین ۱۴۰۳` a month);
 * `stories.parse_story` reads `کد خبر : ۸۷۰۷۰۶۰۲۵۵` and `رمز الخبر : ...` codes through
@@ -16,6 +18,7 @@ Names are matched after `fold_name`, so `فروردين` (Arabic yeh) is `فرو
 The Solar Hijri calendar is reckoned arithmetically (the year starts at Nowruz, found with
 the 33-year cycles between the "break" years of the astronomical calendar, as in
 Borkowski's method); tests hold it to an astronomical conversion and to published dates.
+The lunar Hijri calendar depends on sightings and tables, so it is left to `hijridate`.
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ def fold_name(name: str) -> str:
 
 SOLAR_HIJRI = "solar-hijri"
 GREGORIAN = "gregorian"
+HIJRI = "hijri"
+"""The lunar Hijri calendar as Saudi Arabia reckons it (Umm al-Qura), 1343-1500 AH."""
 
 _SOLAR_HIJRI_MONTHS = (
     ("فروردین",),
@@ -99,9 +104,27 @@ _GREGORIAN_MONTHS = (
     ("نوفمبر", "تشرين الثاني", "نوامبر"),
     ("ديسمبر", "كانون الأول", "دسامبر"),
 )
+_HIJRI_MONTHS = (
+    ("محرم",),
+    ("صفر",),
+    ("ربيع الأول", "ربيع أول"),
+    ("ربيع الآخر", "ربيع الثاني", "ربيع ثاني"),
+    ("جمادى الأولى", "جمادى الأول"),
+    ("جمادى الآخرة", "جمادى الثانية", "جمادى الآخر"),
+    ("رجب",),
+    ("شعبان",),
+    ("رمضان",),
+    ("شوال",),
+    ("ذو القعدة", "ذي القعدة"),
+    ("ذو الحجة", "ذي الحجة"),
+)
 MONTH_NAMES: dict[str, tuple[str, int]] = {
     fold_name(name): (calendar, number)
-    for calendar, table in ((SOLAR_HIJRI, _SOLAR_HIJRI_MONTHS), (GREGORIAN, _GREGORIAN_MONTHS))
+    for calendar, table in (
+        (SOLAR_HIJRI, _SOLAR_HIJRI_MONTHS),
+        (GREGORIAN, _GREGORIAN_MONTHS),
+        (HIJRI, _HIJRI_MONTHS),
+    )
     for number, names in enumerate(table, start=1)
     for name in names
 }
@@ -123,7 +146,9 @@ WEEKDAYS: dict[str, int] = {
 
 _WORD = r"[^\W\d_]+"
 _NAME = rf"{_WORD}(?:[ \u200c]{_WORD})?"
-_DAY_MONTH_YEAR = rf"(?P<day>\d{{1,2}})\s+(?P<month>{_NAME})\s*[,،]?\s+(?P<year>\d{{4}})"
+_ERA = r"(?:\s*(?:هـ|ه\.\s?[قش]\.?|م)(?!\w))?"
+"""`هـ` or `ه.ق` (lunar Hijri), `ه.ش` (Solar Hijri), `م` (Gregorian) after a year."""
+_DAY_MONTH_YEAR = rf"(?P<day>\d{{1,2}})\s+(?P<month>{_NAME})\s*[,،]?\s+(?P<year>\d{{4}}){_ERA}"
 _DATE_LINE = re.compile(
     rf"""^(?:(?P<weekday>{_NAME})\s*[,،]?\s+)?{_DAY_MONTH_YEAR}
         (?:\s*(?:[-\u2013\u2014,،]|ساعت|الساعة)?\s*(?P<hour>\d{{1,2}})[:\u066b](?P<minute>\d{{2}}))?
@@ -232,9 +257,27 @@ def gregorian_to_solar_hijri(when: date) -> tuple[int, int, int]:
     return year, month, days - _days_before_month(month) + 1
 
 
+def hijri_to_gregorian(year: int, month: int, day: int) -> date:
+    """The Gregorian date of a lunar Hijri date (Umm al-Qura); ValueError if there is
+    none or it lies outside 1343-1500 AH.
+
+    >>> hijri_to_gregorian(1436, 10, 1)
+    datetime.date(2015, 7, 17)
+    """
+    from hijridate import Hijri  # its tables load only when a Hijri date is read
+
+    try:
+        found = Hijri(year, month, day).to_gregorian()
+    except OverflowError as e:
+        raise ValueError(str(e)) from None
+    return date(found.year, found.month, found.day)
+
+
 def _to_date(calendar: str, year: int, month: int, day: int) -> date:
     if calendar == SOLAR_HIJRI:
         return solar_hijri_to_gregorian(year, month, day)
+    if calendar == HIJRI:
+        return hijri_to_gregorian(year, month, day)
     return date(year, month, day)
 
 
@@ -242,8 +285,9 @@ def parse_date_line(line: str) -> tuple[datetime | None, str | None]:
     """Parse a Persian or Arabic date line, with the contract of `stories.parse_date_line`.
 
     An optional weekday, the day, the month name (Solar Hijri months make a Solar Hijri
-    date; Arabic and Persian names of Gregorian months a Gregorian one), the year and an
-    optional time after `-`, `،` or `ساعت`, in any digits. Returns `(date, None)` for a good
+    date, lunar Hijri months a Hijri one, Arabic and Persian names of Gregorian months a
+    Gregorian one), the year (perhaps followed by `هـ`, `ه.ش` or `م`) and an optional time
+    after `-`, `،` or `ساعت`, in any digits. Returns `(date, None)` for a good
     date, `(date, warning)` when the weekday does not fit it, `(None, warning)` for an
     impossible date, and `(None, None)` for a line that is no date line.
 
@@ -292,10 +336,6 @@ def parse_period(text: str) -> tuple[datetime, datetime] | None:
         after = first + timedelta(days=1)
     else:
         first = _to_date(calendar, year, month, 1)
-        after = (
-            _to_date(calendar, year + month // 12, month % 12 + 1, 1)
-            if calendar == GREGORIAN or month < 12
-            else _nowruz(year + 1)
-        )
+        after = _to_date(calendar, year + month // 12, month % 12 + 1, 1)
     midnight = datetime.min.time()
     return datetime.combine(first, midnight), datetime.combine(after, midnight)

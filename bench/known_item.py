@@ -32,7 +32,9 @@ import argparse
 import json
 import random
 import re
+import shutil
 import tarfile
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -375,6 +377,16 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--show", type=int, default=0, help="print this many queries per language")
     args = parser.parse_args()
+    # Whoosh's RAM indexes spill to `<tmp>/MAIN.tmp` and delete it when done: a directory
+    # of this run's own keeps two runs at once from deleting each other's files.
+    tempfile.tempdir = tempfile.mkdtemp(prefix="known-item-")
+    try:
+        run(args)
+    finally:
+        shutil.rmtree(tempfile.tempdir, ignore_errors=True)
+
+
+def run(args: argparse.Namespace) -> None:
     results: dict[str, Any] = {}
     for lang, name in CORPORA.items():
         stories = load(name)

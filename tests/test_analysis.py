@@ -3,6 +3,7 @@ legitimate way to the same terms, offsets into the original text, language detec
 
 from __future__ import annotations
 
+import pickle
 import tarfile
 from pathlib import Path
 
@@ -68,7 +69,20 @@ def test_terms_and_the_fast_path_agree_on_any_text(value: str) -> None:
 
 
 def test_english_words_keep_their_terms_beside_arabic_script() -> None:
-    assert [t.text for t in terms("Oil prices در تهران rose")] == ["oil", "price", "تهر", "rose"]
+    assert [t.text for t in terms("Oil prices در بازارها rose")] == [
+        "oil",
+        "price",
+        "بازار",
+        "rose",
+    ]
+
+
+def test_a_chain_pickles_by_its_settings() -> None:
+    chain = Chain("snowball-arabic", teh_marbuta=False)
+    chain.term_of("المدرسة")
+    copy = pickle.loads(pickle.dumps(chain))
+    assert (copy.stemmer, copy.teh_marbuta) == ("snowball-arabic", False)
+    assert copy.term_of("المدرسة") == chain.term_of("المدرسة")
 
 
 @pytest.mark.parametrize(

@@ -58,9 +58,6 @@ _FOLD.update({cp: None for cp in [*range(0x06EA, 0x06EE), *range(0x08D3, 0x0900)
 _FOLD.update({0x06F0 + n: str(n) for n in range(10)})
 _FOLD.update({0x0660 + n: str(n) for n in range(10)})
 
-FOLD_TEH_MARBUTA = True
-"""Whether ة is written ه (measured with bench/known_item.py; see the README)."""
-
 
 def is_arabic_script(text: str) -> bool:
     """Whether `text` holds a character of the Arabic script (letters, marks, digits).
@@ -75,6 +72,7 @@ def normalize(word: str, fold: dict[int, str | None] = _FOLD) -> str:
     """The one form of an Arabic-script word (see the module docstring).
 
     word: one word, as `tokens.tokenize` cuts it.
+    fold: the letter folding (`fold_table()`, the default, unless measuring another).
 
     >>> normalize("الْمُفَاوَضَات") == normalize("المفاوضات") == "المفاوضات"
     True
@@ -84,8 +82,10 @@ def normalize(word: str, fold: dict[int, str | None] = _FOLD) -> str:
     return unicodedata.normalize("NFKC", word).translate(fold).lower()
 
 
-def fold_table(*, teh_marbuta: bool = FOLD_TEH_MARBUTA) -> dict[int, str | None]:
-    """The letter folding `normalize` uses, with or without ة -> ه (for measurement)."""
+def fold_table(*, teh_marbuta: bool = True) -> dict[int, str | None]:
+    """The letter folding `normalize` uses; `teh_marbuta=False` keeps ة apart from ه
+    (bench/known_item.py measures both: folding finds more, and costs no precision
+    there)."""
     table = dict(_FOLD)
     if not teh_marbuta:
         del table[0x0629]

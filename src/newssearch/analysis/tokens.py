@@ -110,7 +110,9 @@ class Chain:
         miss = self._miss
         positions: dict[str, list[int]] = {}
         pos = -1
-        for i, word in enumerate(_pattern(text).findall(text)):
+        # `_pattern` inlined: one call fewer per field is measurable on English text.
+        pattern = WORD if text.isascii() or _ARABIC.search(text) is None else WORD_ANY
+        for i, word in enumerate(pattern.findall(text)):
             term = cache.get(word)
             if term is None:
                 term = miss(word)

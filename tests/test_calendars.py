@@ -117,6 +117,12 @@ def test_days_that_do_not_exist(day: tuple[int, int, int]) -> None:
         ("الاثنين ١ رمضان ١٤٤٥", datetime(2024, 3, 11)),
         ("الأحد 10 ذو الحجة 1445", datetime(2024, 6, 16)),
         ("یکشنبه ۱ محرم ۱۴۴۶ ه.ق", datetime(2024, 7, 7)),
+        ("۷ مهر ۱۳۸۷، ساعت ۰۲:۵۵", datetime(2008, 9, 28, 2, 55)),
+        ("یکشنبه ۷ مهر ۱۳۸۷ - ۰۲:۵۵ ب.ظ", datetime(2008, 9, 28, 14, 55)),
+        ("الأربعاء 22 يوليو 2015 - 09:56 م", datetime(2015, 7, 22, 21, 56)),
+        ("الأربعاء 22 يوليو 2015 - 09:56 ص", datetime(2015, 7, 22, 9, 56)),
+        ("الأربعاء 22 يوليو 2015 الساعة 12:05 ص", datetime(2015, 7, 22, 0, 5)),
+        ("الأربعاء 22 يوليو 2015 - 12:05 مساءً", datetime(2015, 7, 22, 12, 5)),
     ],
 )
 def test_persian_and_arabic_date_lines(line: str, expected: datetime) -> None:
@@ -188,6 +194,7 @@ def test_persian_and_arabic_code_lines(tmp_path: Path, code_line: str, code: str
         ("۲۲ تموز ۲۰۱۵", datetime(2015, 7, 22), datetime(2015, 7, 22, 23, 59, 59, 999999)),
         ("ديسمبر 2015", datetime(2015, 12, 1), datetime(2015, 12, 31, 23, 59, 59, 999999)),
         ("رمضان 1445", datetime(2024, 3, 11), datetime(2024, 4, 9, 23, 59, 59, 999999)),
+        ("رمضان 1445 هـ", datetime(2024, 3, 11), datetime(2024, 4, 9, 23, 59, 59, 999999)),
     ],
 )
 def test_user_dates_the_persian_and_arabic_way(text: str, first: datetime, last: datetime) -> None:

@@ -149,13 +149,19 @@ _NAME = rf"{_WORD}(?:[ \u200c]{_WORD})?"
 _ERA = r"(?:\s*(?:هـ|ه\.\s?[قش]\.?|م)(?!\w))?"
 """`هـ` or `ه.ق` (lunar Hijri), `ه.ش` (Solar Hijri), `م` (Gregorian) after a year."""
 _DAY_MONTH_YEAR = rf"(?P<day>\d{{1,2}})\s+(?P<month>{_NAME})\s*[,،]?\s+(?P<year>\d{{4}}){_ERA}"
+_MORNING = ("ص", "صباحا", "صباحاً", "ق.ظ")
+_AFTERNOON = ("م", "مساء", "مساءً", "ب.ظ")
+_HALVES = "|".join(re.escape(h) for h in sorted(_MORNING + _AFTERNOON, key=len, reverse=True))
 _DATE_LINE = re.compile(
     rf"""^(?:(?P<weekday>{_NAME})\s*[,،]?\s+)?{_DAY_MONTH_YEAR}
-        (?:\s*(?:[-\u2013\u2014,،]|ساعت|الساعة)?\s*(?P<hour>\d{{1,2}})[:\u066b](?P<minute>\d{{2}}))?
+        (?:(?:\s*[-\u2013\u2014,،])?(?:\s*(?:ساعت|الساعة))?
+           \s*(?P<hour>\d{{1,2}})[:\u066b](?P<minute>\d{{2}})(?:\s*(?P<half>{_HALVES}))?)?
         \s*$""",
     re.VERBOSE,
 )
-_PERIOD = re.compile(rf"^(?:(?P<day>\d{{1,2}})\s+)?(?P<month>{_NAME})\s*[,،]?\s+(?P<year>\d{{4}})$")
+_PERIOD = re.compile(
+    rf"^(?:(?P<day>\d{{1,2}})\s+)?(?P<month>{_NAME})\s*[,،]?\s+(?P<year>\d{{4}}){_ERA}$"
+)
 
 # Years at which the pattern of leap years of the astronomical Solar Hijri calendar
 # changes phase within its 33-year cycles.
@@ -287,7 +293,8 @@ def parse_date_line(line: str) -> tuple[datetime | None, str | None]:
     An optional weekday, the day, the month name (Solar Hijri months make a Solar Hijri
     date, lunar Hijri months a Hijri one, Arabic and Persian names of Gregorian months a
     Gregorian one), the year (perhaps followed by `هـ`, `ه.ش` or `م`) and an optional time
-    after `-`, `،` or `ساعت`, in any digits. Returns `(date, None)` for a good
+    after `-`, `،`, `ساعت` or `الساعة` (24-hour, or 12-hour followed by `ص`/`م` or
+    `ق.ظ`/`ب.ظ`), in any digits. Returns `(date, None)` for a good
     date, `(date, warning)` when the weekday does not fit it, `(None, warning)` for an
     impossible date, and `(None, None)` for a line that is no date line.
 
@@ -306,8 +313,13 @@ def parse_date_line(line: str) -> tuple[datetime | None, str | None]:
     calendar, month = found
     try:
         day = _to_date(calendar, int(m["year"]), month, int(m["day"]))
+        hour = int(m["hour"] or 0)
+        if m["half"] is not None and not 1 <= hour <= 12:
+            raise ValueError(f"hour {hour} of a half day")
+        if m["half"] is not None:  # 12 ص is midnight, 12 م noon
+            hour = hour % 12 + (12 if m["half"] in _AFTERNOON else 0)
         when = datetime.combine(day, datetime.min.time()).replace(
-            hour=int(m["hour"] or 0), minute=int(m["minute"] or 0)
+            hour=hour, minute=int(m["minute"] or 0)
         )
     except ValueError:
         return None, f"impossible date {line.strip()!r}; indexed without a date"

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_INDEX ?= .cache/demo-index
 
-.PHONY: demo test test-long lint typecheck unit bench bench-scale quality clean
+.PHONY: demo test test-long lint typecheck unit bench bench-scale quality known-item clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench-scale: $(STAMP)
 ## quality: ranking quality on the judged Reuters queries (needs ../shared)
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py
+
+## known-item: Persian and Arabic known-item search, per stemmer, against naive Whoosh (needs ../shared; about 10 min)
+known-item: $(STAMP)
+	$(BIN)/python bench/known_item.py
 
 clean:
 	rm -rf $(VENV) .cache .mypy_cache .pytest_cache .ruff_cache

@@ -3,7 +3,11 @@
 A query does not say its language, so the stem of a word must follow from the word
 alone. Each stemmer here takes a word in `normalize`'s form and returns a stem in that
 form; `STEMMERS` names them for `tokens.Chain` and for bench/known_item.py, which
-measured them (see the README):
+measured them. On headline words respelled, all find 99.5-100% of the stories in the top
+10; where the words must be found in the body alone (1,000 Arabic stories), `light`
+found 74.5% in the top 10 (MRR 0.521), `snowball-arabic` 73.3% (0.506), `none` 72.0%
+(0.508) and `snowball-persian` 71.2% (0.499); the Persian sample is too small to tell
+them apart (93.5-94.8%). So `light` is the default.
 
 * `none`: the normalized word;
 * `light`: this module's own light stemmer: the Arabic article and the prepositions

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 INSTALL := $(BIN)/python -m pip install --quiet
 DEMO_INDEX ?= index
 
-.PHONY: demo test test-long test-lowest lint typecheck unit bench bench-scale bench-load screenshot quality clean
+.PHONY: demo test test-long test-lowest lint typecheck unit bench bench-scale bench-load screenshot quality known-item clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ screenshot: $(STAMP)
 ## quality: ranking quality on the judged collections (needs ../shared)
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py
+
+## known-item: Persian and Arabic known-item search, per stemmer, against naive Whoosh (needs ../shared; about 10 min)
+known-item: $(STAMP)
+	$(BIN)/python bench/known_item.py
 
 clean:
 	rm -rf $(VENV) .venv-lowest .cache .mypy_cache .pytest_cache .ruff_cache

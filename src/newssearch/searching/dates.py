@@ -8,7 +8,9 @@ limit its last -- so `--since 2024-04 --until 2024-04` is all of April 2024. The
 * words: `April 2024`, `Apr 2024`, `17 April 2024`, `April 17, 2024`;
 * relative to today: `today`, `yesterday`, `N days|weeks|months|years ago` (that day),
   `-30d`, `-2w`, `-6m`, `-1y` (the same), `this week|month|year`, `last week|month|year`
-  (the calendar period before this one; weeks start on Monday).
+  (the calendar period before this one; weeks start on Monday);
+* Persian and Arabic (`newssearch.calendars`): `۲۹ فروردین ۱۴۰۳` (a Solar Hijri day),
+  `فروردین ۱۴۰۳` (a Solar Hijri month), `22 تموز 2015`, `يوليو 2015`, in any digits.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from newssearch.errors import QueryError
+from newssearch.stories import calendars
 from newssearch.stories.dates import MONTHS
 
 DATE_FORMS = (
@@ -103,6 +106,8 @@ def _period(text: str, today: date) -> tuple[datetime, datetime] | datetime:
             start = _month_start(today.year, today.month - back)
             return start, _month_start(start.year, start.month + 1)
         return datetime(today.year - back, 1, 1), _month_start(today.year - back + 1, 1)
+    if (found := calendars.parse_period(t)) is not None:
+        return found
     raise LookupError(text)
 
 

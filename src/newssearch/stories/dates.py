@@ -3,13 +3,16 @@
 `parse_date_line` reads `Wednesday 17 April 2024 - 09:29` (weekday optional, full or
 abbreviated; day with or without a leading zero; time optional): a good date, a line
 that looks like a date but names no real day (a warning), or no date line at all.
-`MONTHS` is shared with the date grammar people type (`searching.dates`).
+Persian and Arabic date lines are read by `calendars`. `MONTHS` is shared with the date
+grammar people type (`searching.dates`).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+
+from newssearch.stories import calendars
 
 MONTHS: dict[str, int] = {
     name: number
@@ -47,10 +50,13 @@ def parse_date_line(line: str) -> tuple[datetime | None, str | None]:
 
     Returns `(date, None)` for a good date, `(None, warning)` for a line that looks like a
     date but is not a real one, and `(None, None)` for a line that is not a date line at
-    all. A weekday that does not match the date is ignored with a warning.
+    all. A weekday that does not match the date is ignored with a warning. Persian and
+    Arabic date lines (Solar Hijri or Gregorian, any digits) are read by `calendars`.
     """
     m = _DATE_LINE.match(line.strip())
-    if not m or m["month"].lower() not in MONTHS:
+    if not m:
+        return calendars.parse_date_line(line)
+    if m["month"].lower() not in MONTHS:
         return None, None
     hour, minute = int(m["hour"] or 0), int(m["minute"] or 0)
     try:

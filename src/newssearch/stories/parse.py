@@ -24,13 +24,17 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from newssearch.models import Story
+from newssearch.stories import calendars
 from newssearch.stories.dates import parse_date_line
 from newssearch.stories.files import LINK_ANYWHERE, LINK_INSIDE, PLAIN
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Larger files are rejected unread: no news story is that long, and it bounds memory."""
 
-_CODE_LINE = re.compile(r"^story\s*code\s*:\s*(?P<code>.*?)\s*$", re.IGNORECASE)
+_CODE_LINE = re.compile(
+    r"^(?:story\s*code|[کك]د[\s\u200c]*خبر|رمز\s*الخبر)\s*:\s*(?P<code>.*?)\s*$", re.IGNORECASE
+)
+"""`Story Code :`, Persian `کد خبر :` (either kaf) or Arabic `رمز الخبر :`."""
 _NUMERIC_CODE = re.compile(r"^\d{1,19}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 """Control characters (C0 but for line ends and tabs, DEL, C1), which no story text holds:
@@ -119,7 +123,7 @@ def parse_story(text: str, path: str, rel: str) -> ParsedStory:
             break
         m = _CODE_LINE.match(lines[0])
         if m and code is None:
-            code = m["code"]
+            code = calendars.ascii_digits(m["code"])
             lines = lines[1:]
         elif not headline and not m:
             headline = lines[0]

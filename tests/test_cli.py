@@ -49,7 +49,7 @@ def test_index_then_search_then_show(tmp_path: Path) -> None:
     result = run("show", SEED_CODE, "--index", index, "--format", "json")
     assert result.exit_code == 0
     story = json.loads(result.stdout)
-    assert set(story) == {"code", "date", "headline", "body", "path"}
+    assert set(story) == {"code", "date", "headline", "body", "path", "language"}
     assert (story["code"], story["date"]) == (SEED_CODE, "2024-04-17T09:29:00")
 
     result = run("show", SEED_CODE, "--index", index)
@@ -72,7 +72,17 @@ def test_search_json(data_index: str) -> None:
     assert doc["suggestion"] is None
     assert (doc["query"], doc["page"], doc["limit"]) == ("gaza truce", 1, 10)
     hit = doc["hits"][0]
-    assert set(hit) == {"rank", "score", "code", "date", "headline", "snippet", "path", "partial"}
+    assert set(hit) == {
+        "rank",
+        "score",
+        "code",
+        "date",
+        "headline",
+        "snippet",
+        "path",
+        "partial",
+        "language",
+    }
     assert (hit["rank"], hit["code"], hit["date"]) == (1, SEED_CODE, "2024-04-17T09:29:00")
     assert "\x02" not in hit["snippet"] and "gaza" in hit["snippet"].lower()
 
@@ -94,6 +104,7 @@ def test_search_jsonl_and_csv(data_index: str) -> None:
         "snippet",
         "path",
         "partial",
+        "language",
     ]
 
 
@@ -150,7 +161,15 @@ def test_colour_on_a_terminal_only_and_never_under_no_color(data_index: str) -> 
 def test_stats_json(data_index: str) -> None:
     result = run("stats", "--index", data_index, "--format", "json")
     doc = json.loads(result.stdout)
-    assert set(doc) == {"stories", "first_date", "last_date", "per_year", "size_bytes", "roots"}
+    assert set(doc) == {
+        "stories",
+        "first_date",
+        "last_date",
+        "per_year",
+        "per_language",
+        "size_bytes",
+        "roots",
+    }
     assert doc["stories"] == 326 and doc["per_year"] == {"1987": 325, "2024": 1}
     assert doc["last_date"] == "2024-04-17T09:29:00"
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         IndexOptions,
         IndexReport,
         IndexStats,
+        Language,
         Period,
         Phase,
         RejectedFile,
@@ -55,6 +56,7 @@ _HOMES = {
     "newssearch.models": (
         "DuplicateFile",
         "IndexOptions",
+        "Language",
         "Period",
         "Phase",
         "Sort",
@@ -85,6 +87,7 @@ __all__ = [
     "IndexStats",
     "IndexWriteError",
     "InputError",
+    "Language",
     "NewsIndex",
     "NewsSearchError",
     "Period",

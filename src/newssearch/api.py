@@ -22,6 +22,7 @@ from newssearch.models import (
     IndexOptions,
     IndexReport,
     IndexStats,
+    Language,
     Period,
     Progress,
     SearchResult,
@@ -187,6 +188,7 @@ class NewsIndex:
         page: int = 1,
         sort: Sort | str = Sort.relevance,
         recent: bool = False,
+        lang: Language | str | None = None,
     ) -> SearchResult:
         """Search the index.
 
@@ -198,6 +200,7 @@ class NewsIndex:
         page: which page, from 1.
         sort: "relevance", "newest" or "oldest".
         recent: blend relevance with recency (see the README); only with "relevance".
+        lang: only stories in this language: "en", "fa", "ar" or "other".
         """
         from newssearch.searching.search import run_search
 
@@ -212,6 +215,7 @@ class NewsIndex:
                 page=checks.whole_number(page, "page"),
                 sort=checked,
                 recent=bool(recent),
+                language=_language(lang),
             )
 
     def similar(
@@ -222,11 +226,12 @@ class NewsIndex:
         until: DateLimit = None,
         limit: int = 10,
         page: int = 1,
+        lang: Language | str | None = None,
     ) -> SearchResult | None:
         """Stories most like story `code`, by the key terms of its headline and body; never
         the story itself. None when no story has that code.
 
-        since, until, limit, page: as for `search`.
+        since, until, limit, page, lang: as for `search`.
         """
         from newssearch.searching.dates import check_range
         from newssearch.searching.similar import run_similar
@@ -241,6 +246,7 @@ class NewsIndex:
                 until=hi,
                 limit=checks.whole_number(limit, "limit"),
                 page=checks.whole_number(page, "page"),
+                language=_language(lang),
             )
 
     def timeline(
@@ -250,10 +256,11 @@ class NewsIndex:
         since: DateLimit = None,
         until: DateLimit = None,
         by: Period | str | None = None,
+        lang: Language | str | None = None,
     ) -> Timeline:
         """How many stories matching `query` fall in each day, week, month or year.
 
-        query, since, until: as for `search` (the counts add up to its total). The
+        query, since, until, lang: as for `search` (the counts add up to its total). The
             range runs from `since` (else the first match) to `until` (else the last).
         by: "day", "week", "month" or "year"; None chooses from the range's length.
         """
@@ -262,7 +269,7 @@ class NewsIndex:
         parsed = _parse(query, since, until)
         period = None if by is None else checks.one_of(Period, by, "by")
         with self._view() as view:
-            return run_timeline(view, parsed, query, by=period)
+            return run_timeline(view, parsed, query, by=period, language=_language(lang))
 
     def get(self, code: str | int) -> Story | None:
         """The story with this code (a leading zero or two make no difference), or None."""
@@ -326,6 +333,10 @@ class NewsIndex:
             except DAMAGE_ERRORS as e:
                 raise IndexReadError(f"{type(e).__name__}: {e}") from e
             yield self._local.view
+
+
+def _language(lang: Language | str | None) -> str | None:
+    return None if lang is None else str(checks.one_of(Language, lang, "language").value)
 
 
 def _parse(query: str, since: DateLimit, until: DateLimit) -> Any:

@@ -45,6 +45,15 @@ class Period(StrEnum):
     year = "year"
 
 
+class Language(StrEnum):
+    """The languages a story is told apart as (`--lang`)."""
+
+    en = "en"
+    fa = "fa"
+    ar = "ar"
+    other = "other"
+
+
 class Phase(StrEnum):
     """The stages of an indexing run, as reported to a `Progress` callback."""
 
@@ -94,6 +103,8 @@ class Story:
     body: str
     date: datetime | None
     path: str
+    language: str = "en"
+    """"en", "fa", "ar" or "other", detected from the text (`analysis.detect_language`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +129,7 @@ class Hit:
     highlights: tuple[tuple[int, int], ...] = ()
     partial: bool = False
     """The story holds only some of the words of a plain query."""
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +205,7 @@ class IndexStats:
     first_date: datetime | None
     last_date: datetime | None
     per_year: dict[int, int] = field(default_factory=dict)
+    per_language: dict[str, int] = field(default_factory=dict)
     size_bytes: int = 0
     roots: tuple[str, ...] = ()
 

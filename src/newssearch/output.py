@@ -89,7 +89,17 @@ def render_search(result: SearchResult, fmt: Format, stream: TextIO) -> None:
         for r in records:
             stream.write(dumps(r, indent=None) + "\n")
     elif fmt is Format.csv:
-        fields = ["rank", "score", "code", "date", "headline", "snippet", "path", "partial"]
+        fields = [
+            "rank",
+            "score",
+            "code",
+            "date",
+            "headline",
+            "snippet",
+            "path",
+            "partial",
+            "language",
+        ]
         writer = csv.DictWriter(stream, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(
@@ -166,7 +176,7 @@ def render_story(story: Story, fmt: TextFormat, stream: TextIO) -> None:
 
     out = console(stream)
     date = f"{story.date:%A %d %B %Y - %H:%M}" if story.date else "(no date)"
-    header = clean(f"{date} · story {story.code} · {story.path}")
+    header = clean(f"{date} · story {story.code} · {story.language} · {story.path}")
     paragraphs = [clean(p) for p in story.body.split("\n")]
     if not out.is_terminal:  # a pipe or a file: each paragraph one line, nothing added
         stream.write("\n\n".join([clean(story.headline), header, *paragraphs]) + "\n")
@@ -193,6 +203,8 @@ def render_stats(stats: IndexStats, fmt: TableFormat, stream: TextIO) -> None:
     table.add_row("first date", iso(stats.first_date) or "-")
     table.add_row("last date", iso(stats.last_date) or "-")
     table.add_row("size on disk", f"{stats.size_bytes / 1e6:,.1f} MB")
+    languages = ", ".join(f"{lang} {n:,}" for lang, n in stats.per_language.items())
+    table.add_row("languages", languages or "-")
     table.add_row("roots", "\n".join(clean(r) for r in stats.roots) or "-")
     out.print(table)
     if stats.per_year:

@@ -52,6 +52,7 @@ def hit_record(hit: Hit) -> dict[str, Any]:
         "snippet": hit.snippet,
         "path": hit.path,
         "partial": hit.partial,
+        "language": hit.language,
     }
 
 
@@ -82,6 +83,7 @@ def stats_record(stats: IndexStats) -> dict[str, Any]:
         "first_date": iso(stats.first_date),
         "last_date": iso(stats.last_date),
         "per_year": {str(y): n for y, n in stats.per_year.items()},
+        "per_language": stats.per_language,
         "size_bytes": stats.size_bytes,
         "roots": list(stats.roots),
     }

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from newssearch.models import DEFAULT_INDEX
+from newssearch.models import DEFAULT_INDEX, Language
 from newssearch.output import Format, TableFormat, TextFormat
 
 if TYPE_CHECKING:
@@ -106,6 +106,14 @@ RecordFormat = Annotated[TextFormat, typer.Option("--format", "-f", help="Output
 Limit = Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="Hits per page.")]
 PageNumber = Annotated[
     int, typer.Option("--page", "-p", min=1, metavar="N", help="Which page of hits.")
+]
+Lang = Annotated[
+    Language | None,
+    typer.Option(
+        "--lang",
+        help="Only stories in this language (detected from their text).",
+        show_default=False,
+    ),
 ]
 Code = Annotated[str, typer.Argument(metavar="CODE", help="A story code, as search prints it.")]
 

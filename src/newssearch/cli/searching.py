@@ -13,6 +13,7 @@ from newssearch.cli.common import (
     Code,
     HitsFormat,
     IndexDir,
+    Lang,
     Limit,
     PageNumber,
     RecordFormat,
@@ -49,6 +50,7 @@ def search(
             help="Blend relevance with recency: the latest on a subject first (README).",
         ),
     ] = False,
+    lang: Lang = None,
     fmt: HitsFormat = Format.table,
 ) -> None:
     """Search the index; exit 0 with hits, 1 with none.
@@ -78,6 +80,7 @@ def search(
                 page=page,
                 sort=sort,
                 recent=recent,
+                lang=lang,
             )
         render_search(result, fmt, sys.stdout)
     # exit 0 when anything is listed, partial matches included (see the README)
@@ -138,6 +141,7 @@ def similar(
     until: Until = None,
     limit: Limit = 10,
     page: PageNumber = 1,
+    lang: Lang = None,
     fmt: HitsFormat = Format.table,
 ) -> None:
     """Find the stories most like one story (never the story itself); exit 1 with none.
@@ -155,7 +159,9 @@ def similar(
     until_at = date_option("--until", until, end=True)
     with reported_errors():
         with NewsIndex.open(index_dir) as ix:
-            result = ix.similar(code, since=since_at, until=until_at, limit=limit, page=page)
+            result = ix.similar(
+                code, since=since_at, until=until_at, limit=limit, page=page, lang=lang
+            )
         if result is None:
             typer.echo(f"newssearch: no story with code {code}", err=True)
             raise typer.Exit(EXIT_NONE)
@@ -178,6 +184,7 @@ def timeline(
             show_default=False,
         ),
     ] = None,
+    lang: Lang = None,
     fmt: SummaryFormat = TableFormat.table,
 ) -> None:
     """Count the stories matching a query per day, week, month or year, as a bar chart.
@@ -199,6 +206,6 @@ def timeline(
     until_at = date_option("--until", until, end=True)
     with reported_errors():
         with NewsIndex.open(index_dir) as ix:
-            result = ix.timeline(query, since=since_at, until=until_at, by=by)
+            result = ix.timeline(query, since=since_at, until=until_at, by=by, lang=lang)
         render_timeline(result, fmt, sys.stdout)
     raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)

@@ -27,7 +27,7 @@ from whoosh import query as wq
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from newssearch.engine.scoring import Ranked, Scores
-from newssearch.engine.segments import column_value, stored_fields
+from newssearch.engine.segments import column_strings, column_value, stored_fields
 from newssearch.errors import reads_index
 
 MISSING_DATE = 2**64 - 1
@@ -47,6 +47,7 @@ class IndexView:
         self._searcher = searcher
         self._dates: tuple[list[int], list[int]] | None = None
         self._vocabulary: dict[int, list[str]] | None = None
+        self._languages: list[str] | None = None
 
     @property
     def searcher(self) -> Any:
@@ -196,6 +197,34 @@ class IndexView:
             order = sorted(range(len(values)), key=values.__getitem__)
             self._dates = ([values[n] for n in order], order)
         return self._dates
+
+    # -- languages ------------------------------------------------------------------
+
+    @reads_index
+    def in_language(self, language: str) -> set[int]:
+        """The stories written in `language` ("en", "fa", "ar" or "other")."""
+        return {n for n, found in enumerate(self._language_values()) if found == language}
+
+    @reads_index
+    def live_languages(self) -> dict[str, int]:
+        """How many live stories the index holds in each language."""
+        live = set(self._searcher.reader().all_doc_ids())
+        counts: dict[str, int] = {}
+        for n, found in enumerate(self._language_values()):
+            if n in live:
+                counts[found] = counts.get(found, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def _language_values(self) -> list[str]:
+        """Every story's language, by number, read once per view."""
+        if self._languages is None:
+            found: list[str] = []
+            for leaf, _ in self._searcher.leaf_searchers():
+                reader = leaf.reader()
+                if reader.doc_count_all():
+                    found += column_strings(reader, "language")
+            self._languages = found
+        return self._languages
 
     # -- words ----------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ Fields:
 * `path` -- the file's absolute path, a column only (not indexed: the indexer deletes
   by code; not stored: the column already holds it), so the indexer reads every path
   without loading stored documents;
+* `language` -- "en", "fa", "ar" or "other", stored, indexed (`--lang` filters by it)
+  and a column (counted per language by `stats`);
 * `sig` -- `mtime_ns:size:ctime_ns:inode` of the file when indexed, a column: incremental
   runs compare it with a fresh `stat` and parse nothing that is unchanged.
 
@@ -31,7 +33,7 @@ from whoosh import analysis, fields
 from newssearch.engine.fields import FastText
 from newssearch.models import Story
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class PathField(fields.ID):  # type: ignore[misc]
@@ -61,6 +63,7 @@ def make_schema() -> fields.Schema:
         undated=_unindexed(fields.NUMERIC(int, bits=8, sortable=True)),
         path=_unindexed(PathField(sortable=True)),
         sig=_unindexed(fields.ID(sortable=True)),
+        language=fields.ID(stored=True, sortable=True),
     )
 
 
@@ -82,4 +85,5 @@ def document(story: Story, sig: str) -> dict[str, Any]:
         "undated": int(story.date is None),
         "path": story.path,
         "sig": sig,
+        "language": story.language,
     }

@@ -10,6 +10,7 @@ read one story and the archive's summary the same way.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from whoosh import query as wq
@@ -31,6 +32,18 @@ def check_page(limit: int, page: int) -> None:
         raise QueryError("page must be at least 1")
 
 
+def limits(
+    view: IndexView, since: datetime | None, until: datetime | None, language: str | None
+) -> set[int] | None:
+    """The stories within the date limits and of the language asked for; None when
+    there are no limits."""
+    within = view.dated_within(since, until)
+    if language is None:
+        return within
+    written = view.in_language(language)
+    return written if within is None else within & written
+
+
 def run_search(
     view: IndexView,
     parsed: ParsedQuery,
@@ -40,6 +53,7 @@ def run_search(
     page: int,
     sort: Sort,
     recent: bool = False,
+    language: str | None = None,
 ) -> SearchResult:
     """Run `parsed` and return page `page` of `limit` hits, with the totals and, when
     the query finds little, a suggested spelling.
@@ -54,7 +68,7 @@ def run_search(
     only_dates = parsed.any_word is None and isinstance(parsed.all_words, wq.Every)
     if only_dates and sort is Sort.relevance:
         sort = Sort.newest  # a date-only query, or `*`, has nothing to rank by
-    within = view.dated_within(parsed.since, parsed.until)
+    within = limits(view, parsed.since, parsed.until, language)
     if within is not None and not within:
         return SearchResult(text, 0, page, limit, (), suggest(view, parsed, text, 0))
     by_date = None if sort is Sort.relevance else sort.value
@@ -131,6 +145,7 @@ def _hit(
         path=view.path(ranked.docnum),
         highlights=spans,
         partial=partial,
+        language=fields.get("language", "en"),
     )
 
 
@@ -146,6 +161,7 @@ def get_story(view: IndexView, code: str) -> Story | None:
         body=fields.get("body", ""),
         date=fields.get("date"),
         path=view.path(docnum),
+        language=fields.get("language", "en"),
     )
 
 
@@ -160,6 +176,7 @@ def collect_stats(view: IndexView, size_bytes: int, roots: tuple[str, ...]) -> I
         first_date=min(dates, default=None),
         last_date=max(dates, default=None),
         per_year=dict(sorted(per_year.items())),
+        per_language=view.live_languages(),
         size_bytes=size_bytes,
         roots=roots,
     )

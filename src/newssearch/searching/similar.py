@@ -11,7 +11,7 @@ from whoosh import query as wq
 from newssearch.engine.reader import IndexView
 from newssearch.models import SearchResult
 from newssearch.searching import ranking
-from newssearch.searching.search import check_page, page_of
+from newssearch.searching.search import check_page, limits, page_of
 
 SIMILAR_TERMS = 25
 """How many key terms of a story describe it for `similar`."""
@@ -39,6 +39,7 @@ def run_similar(
     until: datetime | None,
     limit: int,
     page: int,
+    language: str | None = None,
 ) -> SearchResult | None:
     """Stories most like story `code` (by the key terms of its headline and body), never
     the story itself; None when no story has that code."""
@@ -51,7 +52,7 @@ def run_similar(
         terms.append(wq.Term("headline", word, boost=weight * ranking.HEADLINE_BOOST))
         terms.append(wq.Term("body", word, boost=weight))
     text = f"similar:{code}"
-    within = view.dated_within(since, until)
+    within = limits(view, since, until, language)
     if not terms or (within is not None and not within):
         return SearchResult(text, 0, page, limit, ())
     q = wq.Or(terms)

@@ -9,6 +9,7 @@ from newssearch.errors import QueryError
 from newssearch.models import Period, Timeline, TimelineBucket
 from newssearch.searching import ranking
 from newssearch.searching.query import ParsedQuery, expand
+from newssearch.searching.search import limits
 
 
 def period_start(d: date, by: Period) -> date:
@@ -63,11 +64,18 @@ def _longer(by: Period) -> str:
     return order[min(order.index(by) + 1, len(order) - 1)].value
 
 
-def run_timeline(view: IndexView, parsed: ParsedQuery, text: str, *, by: Period | None) -> Timeline:
+def run_timeline(
+    view: IndexView,
+    parsed: ParsedQuery,
+    text: str,
+    *,
+    by: Period | None,
+    language: str | None = None,
+) -> Timeline:
     """Count the stories `run_search` would match, per period of kind `by` (None: chosen
     by `period_for` from the range)."""
     parsed = expand(parsed, view)
-    within = view.dated_within(parsed.since, parsed.until)
+    within = limits(view, parsed.since, parsed.until, language)
     q = parsed.all_words  # the stories that match: those holding every word
     scores = view.scores(B=ranking.BM25_B, K1=ranking.BM25_K1, within=within)
     docs = set(view.matches(q, scores)) if within is None or within else set()

@@ -23,6 +23,7 @@ import stat
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from newssearch.analysis import detect_language
 from newssearch.models import Story
 from newssearch.stories import calendars
 from newssearch.stories.dates import parse_date_line
@@ -141,7 +142,8 @@ def parse_story(text: str, path: str, rel: str) -> ParsedStory:
     if lines and _same_text(lines[0], headline):
         lines = lines[1:]
     body = "\n".join(lines)
-    return ParsedStory(Story(code, headline, body, date, path), tuple(warnings))
+    language = detect_language(f"{headline}\n{body}")
+    return ParsedStory(Story(code, headline, body, date, path, language), tuple(warnings))
 
 
 def _same_text(a: str, b: str) -> bool:

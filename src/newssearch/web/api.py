@@ -60,6 +60,7 @@ def search(request: Request) -> Response:
         page=limits.page,
         sort=limits.sort,
         recent=limits.recent,
+        lang=limits.lang,
     )
     return DocumentResponse(search_record(result))
 
@@ -79,7 +80,12 @@ def similar(request: Request) -> Response:
     given = params.collect(request.query_params.multi_items(), params.SIMILAR)
     limits, code = params.limits(given), request.path_params["code"]
     result = index_of(request).similar(
-        code, since=limits.since, until=limits.until, limit=limits.limit, page=limits.page
+        code,
+        since=limits.since,
+        until=limits.until,
+        limit=limits.limit,
+        page=limits.page,
+        lang=limits.lang,
     )
     if result is None:
         raise no_story(code)
@@ -91,7 +97,7 @@ def timeline(request: Request) -> Response:
     given = params.collect(request.query_params.multi_items(), params.TIMELINE)
     query, limits, by = params.text(given, "q"), params.limits(given), params.period(given)
     result = bounded_timeline(
-        index_of(request), query, since=limits.since, until=limits.until, by=by
+        index_of(request), query, since=limits.since, until=limits.until, by=by, lang=limits.lang
     )
     return DocumentResponse(timeline_record(result))
 

@@ -23,7 +23,7 @@ from newssearch.web import params
 from newssearch.web.api import index_of, no_story
 from newssearch.web.timelines import MAX_BARS, bounded_timeline, chart, page_timeline
 
-FORM = ("q", "since", "until", "sort", "recent", "limit", "by")
+FORM = ("q", "since", "until", "sort", "recent", "limit", "by", "lang")
 DEFAULTS = {"sort": "relevance", "limit": "10", "page": "1", "by": "auto", "recent": ""}
 SIMILAR_SHOWN = 5
 """Similar stories listed under a story."""
@@ -145,13 +145,16 @@ def search_page(request: Request) -> Response:
             page=limits.page,
             sort=limits.sort,
             recent=limits.recent,
+            lang=limits.lang,
         )
     except (params.ParamError, QueryError) as e:
         return _page(request, "search.html", 400, form=form, error=str(e))
     timeline, timeline_error = None, None
     try:
         if by == "auto":
-            timeline = page_timeline(ix, query, since=limits.since, until=limits.until)
+            timeline = page_timeline(
+                ix, query, since=limits.since, until=limits.until, lang=limits.lang
+            )
         else:
             timeline = bounded_timeline(
                 ix,
@@ -160,6 +163,7 @@ def search_page(request: Request) -> Response:
                 until=limits.until,
                 by=params.period(form) if by != "auto" else None,
                 most=MAX_BARS,
+                lang=limits.lang,
             )
     except params.ParamError as e:
         timeline_error = str(e)
@@ -213,7 +217,12 @@ def similar_page(request: Request) -> Response:
     try:
         limits = params.limits(form)
         result = ix.similar(
-            code, since=limits.since, until=limits.until, limit=limits.limit, page=limits.page
+            code,
+            since=limits.since,
+            until=limits.until,
+            limit=limits.limit,
+            page=limits.page,
+            lang=limits.lang,
         )
     except (params.ParamError, QueryError) as e:
         return _page(

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from newssearch import Period, QueryError, Sort, parse_date
+from newssearch import Language, Period, QueryError, Sort, parse_date
 
 SORTS = tuple(s.value for s in Sort)
 PERIODS = tuple(p.value for p in Period)
@@ -110,11 +110,13 @@ class Limits:
     page: int = 1
     sort: Sort = Sort.relevance
     recent: bool = False
+    lang: Language | None = None
 
 
-SEARCH = ("q", "since", "until", "limit", "page", "sort", "recent")
-SIMILAR = ("since", "until", "limit", "page")
-TIMELINE = ("q", "since", "until", "by")
+SEARCH = ("q", "since", "until", "limit", "page", "sort", "recent", "lang")
+SIMILAR = ("since", "until", "limit", "page", "lang")
+TIMELINE = ("q", "since", "until", "by", "lang")
+LANGUAGES = tuple(language.value for language in Language)
 
 
 def limits(params: dict[str, str]) -> Limits:
@@ -126,6 +128,7 @@ def limits(params: dict[str, str]) -> Limits:
         page=whole(params, "page", 1, MAX_PAGE),
         sort=Sort(choice(params, "sort", "relevance", SORTS)),
         recent=flag(params, "recent"),
+        lang=Language(lang) if (lang := choice(params, "lang", "", ("", *LANGUAGES))) else None,
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from newssearch import Period
+from newssearch import Language, Period
 from newssearch.web.params import ParamError
 
 if TYPE_CHECKING:
@@ -38,12 +38,13 @@ def bounded_timeline(
     until: datetime | None,
     by: Period | None,
     most: int = MAX_PERIODS,
+    lang: Language | None = None,
 ) -> Timeline:
     """`ix.timeline(...)`, refused with a ParamError when it would have more than about
     `most` periods (None: the period the library chooses from the span)."""
     if by is None:
-        return page_timeline(ix, query, since=since, until=until, most=most)
-    years = ix.timeline(query, since=since, until=until, by="year")
+        return page_timeline(ix, query, since=since, until=until, most=most, lang=lang)
+    years = ix.timeline(query, since=since, until=until, by="year", lang=lang)
     if by == "year" and len(years.buckets) <= most:
         return years
     periods = len(years.buckets) * PER_YEAR[by]
@@ -52,7 +53,7 @@ def bounded_timeline(
             f"by: counted per {by}, this timeline would have about {periods:,} periods "
             f"(at most {most:,}); count per year or give a shorter date range"
         )
-    return ix.timeline(query, since=since, until=until, by=by)
+    return ix.timeline(query, since=since, until=until, by=by, lang=lang)
 
 
 def page_timeline(
@@ -62,11 +63,12 @@ def page_timeline(
     since: datetime | None,
     until: datetime | None,
     most: int = MAX_BARS,
+    lang: Language | None = None,
 ) -> Timeline:
     """The timeline when the reader has not chosen a period: the library's choice from
     the span of the matches (as the command line makes it); a ParamError when even that
     has more than `most` periods to draw."""
-    found = ix.timeline(query, since=since, until=until)
+    found = ix.timeline(query, since=since, until=until, lang=lang)
     if len(found.buckets) > most:
         raise ParamError(
             f"the dates span {len(found.buckets):,} {found.by}s: too many to draw; "

@@ -44,7 +44,7 @@ bench: $(STAMP)
 bench-scale: $(STAMP)
 	$(BIN)/python bench/scale.py
 
-## quality: ranking quality on the judged Reuters queries (needs ../shared)
+## quality: ranking quality on the four judged collections, beside two baselines (needs ../shared)
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py
 

@@ -9,17 +9,22 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from whoosh import analysis, fields, index, qparser
+from whoosh import fields, index, qparser
 
 from newssearch import codec, scoring
 from newssearch.blocks import pack, unpack
 from newssearch.codec import NewsCodec
 from newssearch.pool import news_writer
-from newssearch.postings import decode_positions, encode_positions, term_positions
+from newssearch.postings import (
+    decode_positions,
+    encode_positions,
+    make_analyzer,
+    term_positions,
+)
 from newssearch.stories import read_story
 from tests.conftest import DATA
 
-ANALYZER = analysis.StemmingAnalyzer()
+ANALYZER = make_analyzer()
 
 # Words, stop words, short words, numbers with dots, Unicode letters and digits, and
 # the punctuation the tokenizer splits on.

@@ -5,32 +5,60 @@ filters (tokenizer, lower case, stop words, stemmer), then pickles each word's p
 list. `term_positions` gives the same words at the same positions as Whoosh's
 `StemmingAnalyzer` in one loop, with one dictionary lookup per word, and
 `CompactPositions` stores each position list as one byte per gap. Queries, highlighting
-and spelling still go through the analyzer, so both paths must agree; a property test
-holds them to it.
+and spelling still go through the analyzer (`make_analyzer`), so both paths must agree; a
+property test holds them to it.
+
+The analyzer is Whoosh's `StemmingAnalyzer` with two parts changed, each measured on the
+judged collections of bench/quality.py: Snowball's English stemmer (Porter2, through
+PyStemmer) instead of Whoosh's Porter, which splits "news" from "new" and "running"
+from "run", and Snowball's English stop words, which add the question words ("what",
+"how", "which") and pronouns of a pasted question to Whoosh's short list.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import threading
 from array import array
 from collections.abc import Iterator
 from itertools import accumulate, pairwise
 from typing import Any
 
-from whoosh import fields, formats
-from whoosh.analysis import STOP_WORDS
-from whoosh.lang.porter import stem
+import Stemmer
+from whoosh import analysis, fields, formats
+from whoosh.lang.stopwords import stoplists
 
 WORD = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
 """Whoosh's default tokenizer pattern, with its group made non-capturing."""
 MIN_WORD = 2
 """Shorter words are dropped, as StemmingAnalyzer's stop filter does."""
+STOP_WORDS = frozenset(stoplists["en"])
+"""Snowball's English stop words (as Whoosh ships them): not indexed, not searched."""
 CACHE_LIMIT = 200_000
 """Words remembered with their stems; the cache starts again when full."""
 
 _STOPPED = ""
 _stems: dict[str, str] = {}
+_local = threading.local()
+
+
+def stem(word: str) -> str:
+    """The Snowball English (Porter2) stem of a lower-case word."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:  # a stemmer keeps state while it works: one per thread
+        stemmer = _local.stemmer = Stemmer.Stemmer("english", 0)
+    result: str = stemmer.stemWord(word)
+    return result
+
+
+def make_analyzer() -> Any:
+    """The analyzer of headline and body, for indexing through Whoosh, queries, snippets
+    and spelling: words as `WORD` finds them, lower case, `STOP_WORDS` and words shorter
+    than `MIN_WORD` dropped, then stemmed by `stem`."""
+    return analysis.StemmingAnalyzer(
+        expression=WORD, stoplist=STOP_WORDS, minsize=MIN_WORD, stemfn=stem
+    )
 
 
 def _stem_of(word: str) -> str:
@@ -49,7 +77,7 @@ def stem_of(word: str) -> str:
 
 
 def term_positions(text: str) -> dict[str, list[int]]:
-    """Each stem of `text` with its positions, numbered as StemmingAnalyzer numbers them:
+    """Each stem of `text` with its positions, numbered as `make_analyzer` numbers them:
     the first kept word keeps its place in the word sequence, and each later kept word
     comes one after the kept word before it."""
     stems = _stems

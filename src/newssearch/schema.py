@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from whoosh import analysis, fields
+from whoosh import fields
 
-from newssearch.postings import FastText
+from newssearch.postings import FastText, make_analyzer
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _unindexed(field: Any) -> Any:
@@ -39,7 +39,7 @@ def _unindexed(field: Any) -> Any:
 
 def make_schema() -> fields.Schema:
     """Build the schema a newssearch index uses."""
-    analyzer = analysis.StemmingAnalyzer()
+    analyzer = make_analyzer()
     return fields.Schema(
         code=fields.ID(stored=True, unique=True, sortable=True),
         headline=FastText(analyzer, spelling=True),

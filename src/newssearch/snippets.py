@@ -12,8 +12,8 @@ word, and the best passages chosen from the matched words alone:
 * like Whoosh's fragmenters, only the first `SCAN_CHARS` characters are searched;
 * a body with no match gives its opening instead.
 
-The matched words are found without stemming every word of the body: Porter stemming
-keeps a word's start and changes at most its last two letters, so a word whose stem is
+The matched words are found without stemming every word of the body: Snowball's English
+stemmer keeps a word's start and changes at most its last two letters, so a word whose stem is
 `s` starts (lower-cased) with `s` less its last two letters (its first letter for a
 short stem). Only the words that start at such a place are stemmed; a test holds this to
 stemming every word.

@@ -18,7 +18,7 @@ The formula is Whoosh's BM25F as `ranking.weighting()` configures it:
 
     idf x tf x (K1 + 1) / (tf + K1 x (1 - B + B x length / average length))
 
-with Whoosh's idf (1 + log(stories / (df + 1))), its one-byte field lengths, term boosts,
+with the searcher's idf (`ranking.idf`), Whoosh's one-byte field lengths, term boosts,
 and compound boosts (Whoosh applies them to clauses of two or more parts); fields that
 are not scorable score their weight. Scores agree with Whoosh's to rounding (tested); ties
 go to the lower story number, as in Whoosh. Anything else (phrases with a slop, ranges,
@@ -358,7 +358,7 @@ class Scores:
         postings = self._term_postings(fieldname, text)
         assert postings is not None
         if not postings:
-            return {}  # also spares Whoosh's idf a log(0) on an index with no stories
+            return {}
         weights = postings.weights_of(among)
         if not self._searcher.schema[fieldname].scorable:
             return {d: w * boost for d, w in weights.items()}

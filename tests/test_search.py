@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from newssearch import NewsIndex, QueryError, index_stories, parse_date
+from newssearch.query import MAX_QUERY_CHARS, MAX_QUERY_WORDS
 
 from .conftest import SEED_CODE, WriteStory
 
@@ -52,6 +53,33 @@ def test_long_question_ranks_partial_matches_all_words_first(data_ix: NewsIndex)
     assert len(ranked) > len(both)
 
 
+@pytest.mark.parametrize(
+    ("typed", "plain"),
+    [
+        ("what did iran ask japan about the gaza truce?", "what did iran ask japan gaza truce"),
+        ("Gaza truce! Now?", "gaza truce now"),
+        ('the "truce" in gaza', "truce gaza"),
+        ("cocoa exports (from bahia)", "cocoa exports from bahia"),
+        ("'cocoa' exports: bahia's", "cocoa exports bahia"),
+        ("cocoa-exports/bahia", "cocoa exports bahia"),
+    ],
+)
+def test_sentence_punctuation_changes_nothing(data_ix: NewsIndex, typed: str, plain: str) -> None:
+    found, expected = data_ix.search(typed, limit=50), data_ix.search(plain, limit=50)
+    assert found.total == expected.total > 0
+    assert [(h.code, h.score) for h in found.hits] == [(h.code, h.score) for h in expected.hits]
+
+
+def test_a_pasted_story_is_searched_by_its_most_telling_words(data_ix: NewsIndex) -> None:
+    story = data_ix.get(SEED_CODE)
+    assert story is not None
+    text = f"{story.headline}\n{story.body}"
+    assert len(text) > 2000 and len(set(text.split())) > MAX_QUERY_WORDS
+    assert data_ix.search(text).hits[0].code == SEED_CODE
+    with pytest.raises(QueryError, match="too long"):
+        data_ix.search("word " * (MAX_QUERY_CHARS // 5 + 1))
+
+
 def test_total_counts_every_partial_match(data_ix: NewsIndex) -> None:
     either = data_ix.search("cocoa OR coffee").total
     assert data_ix.search("cocoa coffee").total == either
@@ -68,6 +96,7 @@ def test_total_counts_every_partial_match(data_ix: NewsIndex) -> None:
         ("truce date:2024-04", SEED_CODE),
         ("truce date:[2024 to]", SEED_CODE),
         ("headline:cocoa AND bahia", "1"),
+        ("headline:coc?a AND bahia", "1"),
     ],
 )
 def test_query_language_finds(data_ix: NewsIndex, query: str, expected: str) -> None:

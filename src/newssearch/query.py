@@ -7,6 +7,15 @@ query together with a `DateRange` can reorder the top hits). Inline `date:[A to 
 `date:A` clauses are taken out of the text here and read with the same grammar as
 `--since`/`--until` (`newssearch.dates`).
 
+Text without query syntax (operators, `field:`, wildcards, fuzzy terms, boosts, ranges,
+phrases of two or more words) is plain words, as a question or a pasted paragraph is: it
+is not given to Whoosh's parser, which would read a question's closing `?` as a wildcard,
+a bracketed aside as a group that must match whole, and "high-speed" as two words that
+must share a field. Its words are analyzed as the index's are, each counted as often as
+it is repeated (`word_weight`), and a long text is searched by its `MAX_QUERY_WORDS` most
+telling words (`expand`), so sentence punctuation never changes the results and the cost
+of a query is bounded whatever its length.
+
 Whoosh's parser never raises; this module decides what is an error: a query with no words
 left to search for, an unknown field, a date that cannot be read.
 """
@@ -14,7 +23,9 @@ left to search for, an unknown field, a date that cannot be read.
 from __future__ import annotations
 
 import itertools
+import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,8 +39,11 @@ from newssearch.dates import check_range, parse_date
 from newssearch.errors import QueryError
 
 SEARCH_FIELDS = ("headline", "body")
-MAX_QUERY_CHARS = 2000
-"""Longer query text is refused: it is a paste gone wrong, and would be slow."""
+MAX_QUERY_CHARS = 20_000
+"""Longer query text is refused: it is a paste gone wrong."""
+MAX_QUERY_WORDS = 32
+"""Plain text with more different words is searched by this many of them, those with the
+highest `word_weight` x idf: the words it repeats and the words rare in the index."""
 MAX_EXPANSION = 250
 """A wildcard, fuzzy term or range may stand for at most this many indexed words."""
 QUERY_FIELDS = frozenset({"headline", "body", "code"})
@@ -40,6 +54,17 @@ _DATE_CLAUSE = re.compile(
 )
 _OPERATOR = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
 _QUOTED = re.compile(r'"[^"]*"')
+_SYNTAX = re.compile(
+    r"""\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b  # an operator
+    | \w:(?=\S)                          # a field: "headline:truce" (not "oil: prices")
+    | [*~^\[\]{}]                        # a wildcard, fuzzy term, boost or range
+    | \w\?\w                              # a wildcard letter inside a word
+    | "[^"]*\s[^"]*"                      # a phrase of two words or more
+    """,
+    re.VERBOSE,
+)
+_SENTENCE_END = re.compile(r"[?!]+(?!\w)")
+"""A `?` or `!` that ends a word ends a sentence; Whoosh would take `?` for a wildcard."""
 _TO = re.compile(r"\s+to\s+|^\s*to\s+|\s+to\s*$|^\s*to\s*$", re.IGNORECASE)
 
 
@@ -52,6 +77,9 @@ class ParsedQuery:
     any_word: Any
     since: datetime | None
     until: datetime | None
+    words: tuple[tuple[str, int], ...] = ()
+    """Plain text's words (stems) and how often each is in it; empty for a query with
+    syntax, which is searched as written."""
 
 
 def _parser(schema: Any, group: Any) -> Any:
@@ -119,8 +147,14 @@ def parse_query(
         if since is None and until is None:
             raise QueryError("the query is empty")
         return ParsedQuery(wq.Every(), None, since, until)
+    if not _SYNTAX.search(rest):
+        counts = Counter(token.text for token in schema["body"].analyzer(rest))
+        if not counts:
+            raise QueryError(f"nothing to search for in {text!r} (only common words such as 'the')")
+        words = tuple(sorted(counts.items()))
+        return ParsedQuery(*word_tiers(words), since, until, words)
     try:
-        all_words = _parser(schema, qparser.AndGroup).parse(rest)
+        all_words = _parser(schema, qparser.AndGroup).parse(_SENTENCE_END.sub(" ", rest))
     except Exception as e:  # the parser is said never to raise, yet some operator runs do
         raise QueryError(
             f"cannot understand the query {text!r}: check its operators, quotes and brackets"
@@ -139,12 +173,58 @@ def parse_query(
     return ParsedQuery(all_words, _any_word(all_words, rest), since, until)
 
 
+def word_weight(count: int) -> float:
+    """How much a word of plain text weighs when the text holds it `count` times: a
+    word a question repeats is what it is about, but the second mention adds less than the
+    first (a weight of count itself let one word crowd out the rest of a question)."""
+    return 1 + math.log(count)
+
+
+def word_tiers(words: tuple[tuple[str, int], ...]) -> tuple[Any, Any]:
+    """The two tiers of plain text's words: every word (AND), and any word (OR; None
+    when there is only one). Each word is searched in headline and body, weighted by
+    `word_weight` and, in the headline, `ranking.HEADLINE_BOOST`."""
+    clauses = [
+        wq.Or(
+            [
+                wq.Term("headline", word, boost=word_weight(n) * ranking.HEADLINE_BOOST),
+                wq.Term("body", word, boost=word_weight(n)),
+            ]
+        )
+        for word, n in words
+    ]
+    if len(clauses) == 1:
+        return clauses[0], None
+    return wq.And(clauses), wq.Or(clauses)
+
+
+def telling_words(words: tuple[tuple[str, int], ...], reader: Any) -> tuple[tuple[str, int], ...]:
+    """The `MAX_QUERY_WORDS` words of plain text with the highest `word_weight` x idf
+    (words the index does not hold count least), in their first order."""
+    if len(words) <= MAX_QUERY_WORDS:
+        return words
+    stories = reader.doc_count_all()
+
+    def telling(item: tuple[str, int]) -> float:
+        found = max(reader.doc_frequency(f, item[0]) for f in SEARCH_FIELDS)
+        return word_weight(item[1]) * ranking.idf(found, stories) if found else -1.0
+
+    kept = set(sorted(words, key=lambda item: (-telling(item), item[0]))[:MAX_QUERY_WORDS])
+    return tuple(item for item in words if item in kept)
+
+
 def expand(parsed: ParsedQuery, reader: Any) -> ParsedQuery:
     """Replace each wildcard, fuzzy term and range by the indexed words it stands for, once
     (Whoosh would otherwise expand it again for every tier and every highlighted hit).
     Refuse one that stands for more than `MAX_EXPANSION` words: it is slow and finds
     nothing useful. A bare `*` becomes "every story". A clause the two tiers share stays
-    one object in both, so that what it matches is worked out once."""
+    one object in both, so that what it matches is worked out once. Plain text with
+    more than `MAX_QUERY_WORDS` words keeps its most telling ones (`telling_words`)."""
+    if parsed.words:
+        words = telling_words(parsed.words, reader)
+        if words == parsed.words:
+            return parsed
+        return ParsedQuery(*word_tiers(words), parsed.since, parsed.until, words)
     done: dict[str, Any] = {}
     copied: dict[int, tuple[Any, Any]] = {}  # id -> (clause, its copy)
 

@@ -90,6 +90,12 @@ def _parser(schema: Any, group: Any) -> Any:
     return parser
 
 
+def _shown(value: object, width: int = 60) -> str:
+    """A query or clause quoted for a one-line message, cut at `width` characters."""
+    text = str(value)
+    return repr(text if len(text) <= width else text[:width] + "…")
+
+
 def extract_dates(text: str) -> tuple[str, datetime | None, datetime | None]:
     """Remove `date:` clauses from query text; return the rest and the limits they set.
 
@@ -150,18 +156,20 @@ def parse_query(
     if not _SYNTAX.search(rest):
         counts = Counter(token.text for token in schema["body"].analyzer(rest))
         if not counts:
-            raise QueryError(f"nothing to search for in {text!r} (only common words such as 'the')")
+            raise QueryError(
+                f"nothing to search for in {_shown(text)} (only common words such as 'the')"
+            )
         words = tuple(sorted(counts.items()))
         return ParsedQuery(*word_tiers(words), since, until, words)
     try:
         all_words = _parser(schema, qparser.AndGroup).parse(_SENTENCE_END.sub(" ", rest))
     except Exception as e:  # the parser is said never to raise, yet some operator runs do
         raise QueryError(
-            f"cannot understand the query {text!r}: check its operators, quotes and brackets"
+            f"cannot understand the query {_shown(text)}: check its operators, quotes and brackets"
         ) from e
     if isinstance(all_words, type(wq.NullQuery)):
         raise QueryError(
-            f"nothing to search for in {text!r} "
+            f"nothing to search for in {_shown(text)} "
             "(operators alone, or only common words such as 'the', which are not indexed)"
         )
     for leaf in all_words.leaves():
@@ -240,7 +248,7 @@ def expand(parsed: ParsedQuery, reader: Any) -> ParsedQuery:
                 words = list(itertools.islice(found, MAX_EXPANSION + 1))
                 if len(words) > MAX_EXPANSION:
                     raise QueryError(
-                        f"{q} matches more than {MAX_EXPANSION:,} different words; "
+                        f"{_shown(q)} matches more than {MAX_EXPANSION:,} different words; "
                         "make it more specific"
                     )
                 field = reader.schema[q.fieldname]

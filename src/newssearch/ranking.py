@@ -13,9 +13,10 @@ from typing import Any
 
 from whoosh import scoring
 
-HEADLINE_BOOST = 1.25
-BM25_B = 0.2
-BM25_K1 = 1.6
+HEADLINE_BOOST = 1.0
+"""A headline's words are most often in the body too, so they already count twice."""
+BM25_B = 0.35
+BM25_K1 = 3.0
 ALL_WORDS_FIRST = True
 """Rank stories holding every word of a plain query above those holding only some."""
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newssearch import NewsIndex, QueryError, index_stories, parse_date
+from newssearch import NewsIndex, QueryError, index_stories, parse_date, ranking
 from newssearch.query import MAX_QUERY_CHARS, MAX_QUERY_WORDS
 
 from .conftest import SEED_CODE, WriteStory
@@ -78,6 +78,31 @@ def test_a_pasted_story_is_searched_by_its_most_telling_words(data_ix: NewsIndex
     assert data_ix.search(text).hits[0].code == SEED_CODE
     with pytest.raises(QueryError, match="too long"):
         data_ix.search("word " * (MAX_QUERY_CHARS // 5 + 1))
+
+
+@pytest.mark.parametrize("query", ["cocoa exports", "oil prices opec", "gaza truce japan"])
+def test_feedback_reorders_within_the_tiers_and_keeps_the_matches(
+    data_ix: NewsIndex, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_feedback = data_ix.search(query, limit=100)
+    monkeypatch.setattr(ranking, "FEEDBACK", False)
+    without = data_ix.search(query, limit=100)
+    assert with_feedback.total == without.total
+    assert {h.code for h in with_feedback.hits} == {h.code for h in without.hits}
+    every = set(codes(data_ix, query.replace(" ", " AND "), limit=100))
+    assert every and len(every) < with_feedback.total
+    for result in (with_feedback, without):
+        assert {h.code for h in result.hits[: len(every)]} == every
+
+
+def test_feedback_words_describe_the_best_stories(data_ix: NewsIndex) -> None:
+    from newssearch.feedback import describing_words
+
+    with data_ix._searcher() as searcher:
+        cocoa = [searcher.document_number(code=h.code) for h in data_ix.search("cocoa").hits]
+        words = describing_words(searcher, cocoa[:5], 20)
+    assert len(words) == 20 and "cocoa" in words
+    assert list(words.values()) == sorted(words.values(), reverse=True)
 
 
 def test_total_counts_every_partial_match(data_ix: NewsIndex) -> None:

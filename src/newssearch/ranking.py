@@ -19,6 +19,13 @@ BM25_B = 0.35
 BM25_K1 = 3.0
 ALL_WORDS_FIRST = True
 """Rank stories holding every word of a plain query above those holding only some."""
+FEEDBACK = True
+"""Rank plain text with the words of its best stories added (`newssearch.feedback`)."""
+FEEDBACK_STORIES = 5
+FEEDBACK_WORDS = 20
+FEEDBACK_MIN_STORIES = 2
+FEEDBACK_SHARE = 0.5
+"""The added words' share of the query's weight."""
 
 
 def idf(found: int, stories: int) -> float:

@@ -2,8 +2,9 @@
 
 Ranking is BM25F over headline and body. A plain multi-word query is run in two tiers:
 first the stories that hold every word, then those that hold only some, so a long
-natural-language question still finds stories while the best matches come first. Date
-limits are a filter. Everything a `Hit` needs is copied while the searcher is open.
+natural-language question still finds stories while the best matches come first. Within
+the tiers, plain text is ranked with the words of its best stories added (`feedback`).
+Date limits are a filter. Everything a `Hit` needs is copied while the searcher is open.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from whoosh import columns, sorting
 from whoosh import query as wq
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
-from newssearch import ranking, scoring, snippets
+from newssearch import feedback, ranking, scoring, snippets
 from newssearch.errors import QueryError
 from newssearch.models import Hit, IndexStats, SearchResult, Story, Timeline, TimelineBucket
 from newssearch.newsindex import Sort
-from newssearch.query import ParsedQuery, edit_distance, expand
+from newssearch.query import ParsedQuery, edit_distance, expand, word_weight
 from newssearch.segments import column_value, stored_fields
 
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
@@ -126,6 +127,7 @@ def _ranked(
     exclude: set[int] | None = None,
     wanted: int,
     facet: Any = None,
+    words: dict[str, float] | None = None,
 ) -> tuple[list[Any], int]:
     """The first `wanted` hits of the tiers in turn, and the total number of matches.
 
@@ -133,9 +135,13 @@ def _ranked(
     broadest), so a later tier is only needed when the earlier ones ran out, and then
     it leaves out exactly the hits they gave. The total is one pass over the last
     tier's matches, instead of Whoosh's count, which runs every tier's query again.
+    With `words` (a plain-text query's words and weights) and `ranking.FEEDBACK` on, a
+    relevance search ranks within each tier by the query `feedback.expanded` makes.
     """
     if facet is None:
-        fast = _ranked_fast(searcher, tiers, flt=flt, exclude=exclude, wanted=wanted)
+        if not ranking.FEEDBACK:
+            words = None
+        fast = _ranked_fast(searcher, tiers, flt=flt, exclude=exclude, wanted=wanted, words=words)
         if fast is not None:
             return fast
     return _ranked_whoosh(searcher, tiers, flt=flt, exclude=exclude, wanted=wanted, facet=facet)
@@ -175,7 +181,13 @@ def _ranked_whoosh(
 
 
 def _ranked_fast(
-    searcher: Any, tiers: list[Any], *, flt: set[int] | None, exclude: set[int] | None, wanted: int
+    searcher: Any,
+    tiers: list[Any],
+    *,
+    flt: set[int] | None,
+    exclude: set[int] | None,
+    wanted: int,
+    words: dict[str, float] | None = None,
 ) -> tuple[list[Any], int] | None:
     """What `_ranked` returns for a relevance search, from `scoring.Scores` (the same
     scores, many times faster); None when a tier is not a word query. Only the stories a
@@ -183,23 +195,43 @@ def _ranked_fast(
     are short."""
     scores = _scores(searcher, within=flt)
     matched = [scores.docs(q) for q in tiers]
-    hits: list[Any] = []
-    seen: set[int] = set(exclude or ())
-    for q, docs in zip(tiers, matched, strict=True):
-        if docs is None:
-            return None
-        if len(hits) >= wanted:
-            continue
-        among = docs if flt is None else flt.intersection(docs)
-        page = scores.best(q, among - seen, wanted - len(hits))
-        hits.extend(page)
-        seen.update(h.docnum for h in page)
+    if any(docs is None for docs in matched):
+        return None
+    ranker = None
+    if words:
+        first = _best(scores, tiers, matched, flt, exclude, ranking.FEEDBACK_STORIES)
+        if first:
+            ranker = feedback.expanded(searcher, words, [h.docnum for h in first])
+    hits = _best(scores, tiers, matched, flt, exclude, wanted, ranker)
     last = matched[-1]
     assert last is not None
     total = last if flt is None else flt.intersection(last)
     if exclude:
         total = total - exclude
     return hits, len(total) + sum(1 for h in hits if h.docnum not in total)
+
+
+def _best(
+    scores: scoring.Scores,
+    tiers: list[Any],
+    matched: list[Any],
+    flt: set[int] | None,
+    exclude: set[int] | None,
+    wanted: int,
+    ranker: Any = None,
+) -> list[scoring.Ranked]:
+    """The `wanted` best stories of the tiers in turn (`matched`: what each matches),
+    each tier ranked by its own query or by `ranker`."""
+    hits: list[scoring.Ranked] = []
+    seen: set[int] = set(exclude or ())
+    for q, docs in zip(tiers, matched, strict=True):
+        if len(hits) >= wanted:
+            break
+        among = docs if flt is None else flt.intersection(docs)
+        page = scores.best(q if ranker is None else ranker, among - seen, wanted - len(hits))
+        hits.extend(page)
+        seen.update(h.docnum for h in page)
+    return hits
 
 
 def _page(
@@ -268,11 +300,13 @@ def run_search(
         tiers = [parsed.any_word]
     else:
         tiers = [parsed.all_words, parsed.any_word]
+    words = {word: word_weight(n) for word, n in parsed.words} or None
     if recent:
-        hits, total = _ranked(searcher, tiers, flt=flt, wanted=max(wanted, RECENT_POOL))
+        pool = max(wanted, RECENT_POOL)
+        hits, total = _ranked(searcher, tiers, flt=flt, wanted=pool, words=words)
         hits = _by_recency(hits)
     else:
-        hits, total = _ranked(searcher, tiers, flt=flt, wanted=wanted, facet=facet)
+        hits, total = _ranked(searcher, tiers, flt=flt, wanted=wanted, facet=facet, words=words)
     suggestion = suggest(searcher, parsed, text, total)
     return _page(text, tiers[-1], hits, total, limit, page, suggestion=suggestion)
 

@@ -117,6 +117,7 @@ class Scores:
         self._lengths: dict[str, Sequence[int]] = {}
         self._postings: dict[tuple[str, str], _Postings | None] = {}
         self._docs: dict[int, tuple[Any, AbstractSet[int] | None]] = {}
+        self._gone: dict[int, set[int]] = {}
 
     def docs(self, q: Any) -> AbstractSet[int] | None:
         """The stories `q` matches (do not change the set); None for a query this cannot
@@ -337,15 +338,24 @@ class Scores:
                 return None
             ids, weights = read_postings(reader, info, self._wanted(offset), base=offset)
             if reader.has_deletions():
-                deleted = {d + offset for d in reader.deleted_docs_set}
-                kept = [i for i, d in enumerate(ids) if d not in deleted]
-                ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
+                # the few deleted stories are cut out of the sorted lists, instead of
+                # testing every posting in Python
+                for d in sorted(self._deleted(reader, offset).intersection(ids), reverse=True):
+                    i = bisect.bisect_left(ids, d)
+                    del ids[i], weights[i]
             found.ids += ids
             found.weights += weights
             found.max_weight = max(found.max_weight, info.max_weight())
             lengths.append(length_to_byte(info.min_length()))
         found.min_length = min(lengths, default=0)
         self._postings[key] = found
+        return found
+
+    def _deleted(self, reader: Any, offset: int) -> set[int]:
+        """The story numbers of a segment's deleted stories, made once per search."""
+        found = self._gone.get(offset)
+        if found is None:
+            found = self._gone[offset] = {d + offset for d in reader.deleted_docs_set}
         return found
 
     def _wanted(self, offset: int) -> Callable[[int, int], bool] | None:

@@ -23,7 +23,6 @@ left to search for, an unknown field, a date that cannot be read.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -182,10 +181,13 @@ def parse_query(
 
 
 def word_weight(count: int) -> float:
-    """How much a word of plain text weighs when the text holds it `count` times: a
-    word a question repeats is what it is about, but the second mention adds less than the
-    first (a weight of count itself let one word crowd out the rest of a question)."""
-    return 1 + math.log(count)
+    """How much a word of plain text weighs when the text holds it `count` times:
+    BM25's query-term weight, (K3 + 1) x count / (K3 + count) with `ranking.BM25_K3`. A
+    word a question repeats is what it is about, but each mention adds less than the one
+    before, and never more than K3 + 1 times one mention in all (a weight of the count
+    itself let a word a query lists four times crowd out the rest)."""
+    k3 = ranking.BM25_K3
+    return (k3 + 1) * count / (k3 + count)
 
 
 def word_tiers(words: tuple[tuple[str, int], ...]) -> tuple[Any, Any]:

@@ -17,6 +17,9 @@ HEADLINE_BOOST = 1.0
 """A headline's words are most often in the body too, so they already count twice."""
 BM25_B = 0.35
 BM25_K1 = 3.0
+BM25_K3 = 1.0
+"""How fast a word's weight in plain text saturates as the text repeats it (1, 1.33,
+1.5, 1.6, ... times for 1, 2, 3, 4 mentions)."""
 ALL_WORDS_FIRST = True
 """Rank stories holding every word of a plain query above those holding only some."""
 FEEDBACK = True

@@ -20,6 +20,7 @@ from newssearch.postings import (
     encode_positions,
     make_analyzer,
     term_positions,
+    word_counts,
 )
 from newssearch.stories import read_story
 from tests.conftest import DATA
@@ -48,6 +49,12 @@ def analyzer_positions(value: str) -> dict[str, list[int]]:
 @given(value=text)
 def test_fast_path_makes_the_analyzers_words_and_positions(value: str) -> None:
     assert term_positions(value) == analyzer_positions(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=text)
+def test_word_counts_are_the_fast_paths_frequencies(value: str) -> None:
+    assert word_counts(value) == {w: len(at) for w, at in term_positions(value).items()}
 
 
 def test_fast_path_matches_the_analyzer_on_every_sample_story() -> None:

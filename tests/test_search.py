@@ -96,13 +96,32 @@ def test_feedback_reorders_within_the_tiers_and_keeps_the_matches(
 
 
 def test_feedback_words_describe_the_best_stories(data_ix: NewsIndex) -> None:
-    from newssearch.feedback import describing_words
+    from newssearch.feedback import describing_words, story_words
 
     with data_ix._searcher() as searcher:
         cocoa = [searcher.document_number(code=h.code) for h in data_ix.search("cocoa").hits]
-        words = describing_words(searcher, cocoa[:5], 20)
+        words = describing_words(searcher, [story_words(searcher, d) for d in cocoa[:5]], 20)
     assert len(words) == 20 and "cocoa" in words
     assert list(words.values()) == sorted(words.values(), reverse=True)
+
+
+def test_scores_from_a_storys_words_are_the_scores_from_postings(data_ix: NewsIndex) -> None:
+    from newssearch.feedback import story_words
+    from newssearch.query import expand, parse_query
+    from newssearch.search import _scores
+
+    with data_ix._searcher() as searcher:
+        parsed = expand(parse_query("cocoa exports from bahia", searcher.schema), searcher.reader())
+        scores = _scores(searcher)
+        docs = scores.docs(parsed.any_word)
+        assert docs is not None and len(docs) > 5
+        expected = scores.scores(parsed.any_word, docs)
+        terms = {(t.fieldname, t.text): t.boost for t in parsed.any_word.leaves()}
+        found = scores.counted_scores(
+            sorted(docs), [story_words(searcher, d) for d in sorted(docs)], terms
+        )
+    for d, score in zip(sorted(docs), found, strict=True):
+        assert abs(score - expected[d]) < 1e-9 * max(1.0, expected[d])
 
 
 def test_total_counts_every_partial_match(data_ix: NewsIndex) -> None:

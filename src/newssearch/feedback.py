@@ -1,60 +1,75 @@
 """Pseudo-relevance feedback: what a plain-text query's best stories say, added to it.
 
 A query names its subject with a few words; the stories that match it best use more.
-`expanded` takes the `ranking.FEEDBACK_STORIES` best stories of a first ranking, finds the
-`ranking.FEEDBACK_WORDS` words that describe them best (Rocchio's centroid: the mean over
-those stories of (1 + ln tf) x idf of each word of headline and body, among the words at
-least `ranking.FEEDBACK_MIN_STORIES` of them hold), and returns a
-query of the original words and those, each side weighing its share
-(`ranking.FEEDBACK_SHARE` for the new words). `search` ranks with it, within the tiers
-of the original words: which stories match, and which hold every word, does not change.
+`rerank` takes the `ranking.FEEDBACK_DEPTH` best stories of a ranking (tier by tier),
+finds the `ranking.FEEDBACK_WORDS` words that describe the first
+`ranking.FEEDBACK_STORIES` of them best (Rocchio's centroid: the mean over those
+stories of (1 + ln tf) x idf of each word of headline and body, among the words at
+least `ranking.FEEDBACK_MIN_STORIES` of them hold, the `ranking.FEEDBACK_CANDIDATES`
+most frequent of those), and orders those stories again by
+BM25 with the query's words and those together, each side weighing its share
+(`ranking.FEEDBACK_SHARE` for the new words). Which stories match, and the tiers, do not
+change; neither does the order after the first `FEEDBACK_DEPTH`.
+
+The words of the re-ranked stories are counted from their stored text with the indexing
+fast path (the same words the index holds), so the cost is that of reading a fixed
+number of stories, however large the archive: adding the new words to the query and
+ranking again would read their whole posting lists.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
-from whoosh import query as wq
-
 from newssearch import ranking
-from newssearch.postings import term_positions
+from newssearch.postings import word_counts
 from newssearch.query import SEARCH_FIELDS
+from newssearch.scoring import Ranked, Scores
 from newssearch.segments import stored_fields
 
+Counts = dict[str, dict[str, int]]
+"""Field -> word -> how often a story holds it."""
 
-def describing_words(searcher: Any, docnums: Iterable[int], wanted: int) -> dict[str, float]:
+
+def story_words(searcher: Any, docnum: int) -> Counts:
+    """How often each word (stem) is in the story's headline and body."""
+    fields = stored_fields(searcher, docnum)
+    return {field: word_counts(fields.get(field, "")) for field in SEARCH_FIELDS}
+
+
+def describing_words(searcher: Any, stories: Sequence[Counts], wanted: int) -> dict[str, float]:
     """The `wanted` words that describe the stories best, each with its mean
-    (1 + ln tf) x idf over them."""
-    docnums = list(docnums)
-    stories = searcher.reader().doc_count_all()
+    (1 + ln tf) x idf over them, among the words at least `FEEDBACK_MIN_STORIES` of
+    them hold."""
     totals: dict[str, float] = {}
     holding: dict[str, int] = {}
-    for docnum in docnums:
-        fields = stored_fields(searcher, docnum)
-        counts: dict[str, int] = {}
-        for field in SEARCH_FIELDS:
-            for word, positions in term_positions(fields.get(field, "")).items():
-                counts[word] = counts.get(word, 0) + len(positions)
-        for word, n in counts.items():
+    for counts in stories:
+        together: dict[str, int] = {}
+        for found in counts.values():
+            for word, n in found.items():
+                together[word] = together.get(word, 0) + n
+        for word, n in together.items():
             totals[word] = totals.get(word, 0.0) + 1 + math.log(n)
             holding[word] = holding.get(word, 0) + 1
     # a word of one story alone describes that story, not what the stories share
-    least = min(ranking.FEEDBACK_MIN_STORIES, len(docnums))
-    totals = {word: total for word, total in totals.items() if holding[word] >= least}
-    # Looking up a word's story count costs more than all the rest, so the words are
-    # taken from the most frequent down, and the lookups stop once no word left could
-    # reach the `wanted` best even with the highest idf (that of a word in one story).
-    ceiling = ranking.idf(1, stories) / len(docnums)
+    least = min(ranking.FEEDBACK_MIN_STORIES, len(stories))
+    shared = [(word, total) for word, total in totals.items() if holding[word] >= least]
+    # Looking up a word's idf costs more than all the rest (a lookup in every segment),
+    # so only the FEEDBACK_CANDIDATES most frequent words are weighed, from the most
+    # frequent down, and the lookups stop once no word left could reach the `wanted`
+    # best even with the highest idf (that of a word in one story).
+    shared.sort(key=lambda item: (-item[1], item[0]))
+    ceiling = ranking.idf(1, searcher.reader().doc_count_all()) / len(stories)
     weights: dict[str, float] = {}
     kept: list[float] = []  # the `wanted` highest weights so far, smallest first
-    for word, total in sorted(totals.items(), key=lambda item: (-item[1], item[0])):
+    for word, total in shared[: ranking.FEEDBACK_CANDIDATES]:
         if len(kept) == wanted and total * ceiling < kept[0]:
             break
         rarity = min(searcher.idf(field, word) for field in SEARCH_FIELDS)  # cached
-        weights[word] = weight = total * rarity / len(docnums)
+        weights[word] = weight = total * rarity / len(stories)
         if len(kept) < wanted:
             heapq.heappush(kept, weight)
         elif weight > kept[0]:
@@ -63,25 +78,44 @@ def describing_words(searcher: Any, docnums: Iterable[int], wanted: int) -> dict
     return dict(best)
 
 
-def expanded(searcher: Any, words: dict[str, float], docnums: list[int]) -> Any:
-    """The query to rank with: `words` (word -> weight) and the words describing the
-    stories `docnums`, the new words' weights summing to `ranking.FEEDBACK_SHARE` of the
-    whole and the query's words' to the rest."""
-    found = describing_words(searcher, docnums, ranking.FEEDBACK_WORDS)
+def expanded_terms(
+    words: dict[str, float], found: dict[str, float]
+) -> dict[tuple[str, str], float]:
+    """(field, word) -> weight of the query `words` (word -> weight) with the words
+    `found`, these summing to `FEEDBACK_SHARE` of the whole and the query's to the rest;
+    a headline's weight times `HEADLINE_BOOST`, as the query's own terms."""
     share = ranking.FEEDBACK_SHARE
     mass = sum(words.values())
     new_mass = sum(found.values()) or 1.0
     weights = {word: (1 - share) * weight for word, weight in words.items()}
     for word, weight in found.items():
         weights[word] = weights.get(word, 0.0) + share * weight * mass / new_mass
-    return wq.Or(
-        [
-            wq.Or(
-                [
-                    wq.Term("headline", word, boost=weight * ranking.HEADLINE_BOOST),
-                    wq.Term("body", word, boost=weight),
-                ]
-            )
-            for word, weight in sorted(weights.items())
-        ]
-    )
+    boosts = {"headline": ranking.HEADLINE_BOOST, "body": 1.0}
+    return {(f, word): w * boosts[f] for word, w in weights.items() for f in SEARCH_FIELDS}
+
+
+def rerank(
+    searcher: Any,
+    scores: Scores,
+    words: dict[str, float],
+    hits: list[Ranked],
+    tiers: Sequence[Any],
+) -> list[Ranked]:
+    """`hits` (best first, tier by tier; `tiers`: the stories each tier matches) with
+    the first `FEEDBACK_DEPTH` ordered again within their tiers by the query `words`
+    (word -> weight) with the words describing its first stories added."""
+    top = hits[: ranking.FEEDBACK_DEPTH]
+    if not top:
+        return hits
+    counts = [story_words(searcher, h.docnum) for h in top]
+    found = describing_words(searcher, counts[: ranking.FEEDBACK_STORIES], ranking.FEEDBACK_WORDS)
+    terms = expanded_terms(words, found)
+
+    def tier(docnum: int) -> int:
+        return next(i for i, docs in enumerate(tiers) if docnum in docs)
+
+    docnums = [h.docnum for h in top]
+    rescored = scores.counted_scores(docnums, counts, terms)
+    again = [Ranked(h.docnum, s, h.searcher) for h, s in zip(top, rescored, strict=True)]
+    again.sort(key=lambda r: (tier(r.docnum), -r.score, r.docnum))
+    return again + hits[ranking.FEEDBACK_DEPTH :]

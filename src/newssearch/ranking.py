@@ -23,10 +23,15 @@ BM25_K3 = 1.0
 ALL_WORDS_FIRST = True
 """Rank stories holding every word of a plain query above those holding only some."""
 FEEDBACK = True
-"""Rank plain text with the words of its best stories added (`newssearch.feedback`)."""
+"""Order plain text's first stories again with the words of its best stories added
+(`newssearch.feedback`)."""
+FEEDBACK_DEPTH = 30
+"""How many of the first stories are ordered again."""
 FEEDBACK_STORIES = 5
 FEEDBACK_WORDS = 20
 FEEDBACK_MIN_STORIES = 2
+FEEDBACK_CANDIDATES = 60
+"""Only this many of the words most frequent in the stories are weighed by idf."""
 FEEDBACK_SHARE = 0.5
 """The added words' share of the query's weight."""
 

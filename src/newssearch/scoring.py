@@ -282,6 +282,37 @@ class Scores:
             scored.update(self.scores(q, {d for d in among if d not in scored}))
         return top(scored, wanted, self._searcher)
 
+    def counted_scores(
+        self,
+        docnums: Sequence[int],
+        counts: Sequence[dict[str, dict[str, int]]],
+        terms: dict[tuple[str, str], float],
+    ) -> list[float]:
+        """The scores the stories would have for an OR of words, `terms` ((field, word)
+        -> boost), from how often each story holds each word (`counts`, in the order of
+        `docnums`: field -> word -> count, as the index counts them) instead of from the
+        words' postings: what `scores` gives for such a query, without reading a
+        posting list."""
+        fields: dict[str, dict[str, float]] = {}
+        for (fieldname, text), boost in terms.items():
+            scorable = self._searcher.schema[fieldname].scorable
+            c = self._searcher.idf(fieldname, text) * (self._K1 + 1) if scorable else 1.0
+            fields.setdefault(fieldname, {})[text] = c * boost
+        found = []
+        for docnum, held in zip(docnums, counts, strict=True):
+            total = 0.0
+            for fieldname, coefficients in fields.items():
+                tfs = held.get(fieldname, {})
+                if not self._searcher.schema[fieldname].scorable:
+                    total += sum(tfs[t] * c for t, c in coefficients.items() if t in tfs)
+                    continue
+                norm = self._norm(fieldname)[self._field_lengths(fieldname)[docnum]]
+                for text in coefficients.keys() & tfs.keys():
+                    tf = tfs[text]
+                    total += coefficients[text] * tf / (tf + norm)
+            found.append(total)
+        return found
+
     def _linear(
         self, q: Any, coefficient: float, terms: dict[tuple[str, str], float]
     ) -> float | None:

@@ -2,8 +2,9 @@
 
 Ranking is BM25F over headline and body. A plain multi-word query is run in two tiers:
 first the stories that hold every word, then those that hold only some, so a long
-natural-language question still finds stories while the best matches come first. Within
-the tiers, plain text is ranked with the words of its best stories added (`feedback`).
+natural-language question still finds stories while the best matches come first. The
+first stories of plain text are ordered again with the words of its best stories added
+(`feedback`).
 Date limits are a filter. Everything a `Hit` needs is copied while the searcher is open.
 """
 
@@ -136,7 +137,7 @@ def _ranked(
     it leaves out exactly the hits they gave. The total is one pass over the last
     tier's matches, instead of Whoosh's count, which runs every tier's query again.
     With `words` (a plain-text query's words and weights) and `ranking.FEEDBACK` on, a
-    relevance search ranks within each tier by the query `feedback.expanded` makes.
+    relevance search's first stories are ordered again by `feedback.rerank`.
     """
     if facet is None:
         if not ranking.FEEDBACK:
@@ -197,12 +198,11 @@ def _ranked_fast(
     matched = [scores.docs(q) for q in tiers]
     if any(docs is None for docs in matched):
         return None
-    ranker = None
     if words:
-        first = _best(scores, tiers, matched, flt, exclude, ranking.FEEDBACK_STORIES)
-        if first:
-            ranker = feedback.expanded(searcher, words, [h.docnum for h in first])
-    hits = _best(scores, tiers, matched, flt, exclude, wanted, ranker)
+        hits = _best(scores, tiers, matched, flt, exclude, max(wanted, ranking.FEEDBACK_DEPTH))
+        hits = feedback.rerank(searcher, scores, words, hits, matched)[:wanted]
+    else:
+        hits = _best(scores, tiers, matched, flt, exclude, wanted)
     last = matched[-1]
     assert last is not None
     total = last if flt is None else flt.intersection(last)
@@ -218,17 +218,15 @@ def _best(
     flt: set[int] | None,
     exclude: set[int] | None,
     wanted: int,
-    ranker: Any = None,
 ) -> list[scoring.Ranked]:
-    """The `wanted` best stories of the tiers in turn (`matched`: what each matches),
-    each tier ranked by its own query or by `ranker`."""
+    """The `wanted` best stories of the tiers in turn (`matched`: what each matches)."""
     hits: list[scoring.Ranked] = []
     seen: set[int] = set(exclude or ())
     for q, docs in zip(tiers, matched, strict=True):
         if len(hits) >= wanted:
             break
         among = docs if flt is None else flt.intersection(docs)
-        page = scores.best(q if ranker is None else ranker, among - seen, wanted - len(hits))
+        page = scores.best(q, among - seen, wanted - len(hits))
         hits.extend(page)
         seen.update(h.docnum for h in page)
     return hits

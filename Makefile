@@ -61,7 +61,7 @@ bench-load: $(STAMP)
 screenshot: $(STAMP)
 	NEWSSEARCH_SCREENSHOT=docs/search-page.png $(BIN)/pytest -q tests/test_web_browser.py
 
-## quality: ranking quality on the judged collections (needs ../shared)
+## quality: ranking quality on the four judged collections, beside two baselines (needs ../shared)
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py
 

@@ -9,17 +9,23 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from whoosh import analysis, fields, index, qparser
+from whoosh import fields, index, qparser
 
 from newssearch.engine import codec, scoring
 from newssearch.engine.blocks import pack, unpack
 from newssearch.engine.codec import NewsCodec
-from newssearch.engine.fields import decode_positions, encode_positions, term_positions
+from newssearch.engine.fields import (
+    decode_positions,
+    encode_positions,
+    make_analyzer,
+    term_positions,
+    word_counts,
+)
 from newssearch.engine.pool import news_writer
 from newssearch.stories.parse import read_story
 from tests.conftest import DATA
 
-ANALYZER = analysis.StemmingAnalyzer()
+ANALYZER = make_analyzer()
 
 # Words, stop words, short words, numbers with dots, Unicode letters and digits, and
 # the punctuation the tokenizer splits on.
@@ -43,6 +49,12 @@ def analyzer_positions(value: str) -> dict[str, list[int]]:
 @given(value=text)
 def test_fast_path_makes_the_analyzers_words_and_positions(value: str) -> None:
     assert term_positions(value) == analyzer_positions(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=text)
+def test_word_counts_are_the_fast_paths_frequencies(value: str) -> None:
+    assert word_counts(value) == {w: len(at) for w, at in term_positions(value).items()}
 
 
 def test_fast_path_matches_the_analyzer_on_every_sample_story() -> None:
@@ -144,6 +156,7 @@ def test_fast_counting_agrees_with_whoosh_over_segments_and_deletions(tmp_path: 
     from whoosh import query as wq
 
     from newssearch import IndexOptions, NewsIndex, index_stories
+    from newssearch.searching import ranking
     from newssearch.searching.query import expand, parse_query
 
     root = tmp_path / "stories"
@@ -156,7 +169,7 @@ def test_fast_counting_agrees_with_whoosh_over_segments_and_deletions(tmp_path: 
     queries = ["oil prices", "bank of japan", "gaza truce", "cocoa OR coffee", "nothingatall"]
     with NewsIndex.open(target) as ix, ix._view() as view:
         searcher = view.searcher
-        scores = view.scores(B=0.75, K1=1.2)
+        scores = ranking.scores(view, None)
 
         def query_docs(q: Any) -> set[int]:
             found = scores.docs(q)
@@ -232,7 +245,7 @@ def test_fast_ranking_agrees_with_whoosh(tmp_path: Path) -> None:
             tiers = [q for q in (parsed.all_words, parsed.any_word) if q is not None]
             for dates in (None, flt):
                 for exclude in (None, {0, 5}):
-                    scores = view.scores(ranking.BM25_B, ranking.BM25_K1, within=dates)
+                    scores = ranking.scores(view, dates)
                     fast = ranking.ranked_fast(
                         scores, tiers, within=dates, exclude=exclude, wanted=30
                     )

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from newssearch import NewsIndex, QueryError, index_stories, parse_date
+from newssearch.searching import ranking
+from newssearch.searching.query import MAX_QUERY_CHARS, MAX_QUERY_WORDS
 
 from .conftest import SEED_CODE, WriteStory
 
@@ -52,6 +54,77 @@ def test_long_question_ranks_partial_matches_all_words_first(data_ix: NewsIndex)
     assert len(ranked) > len(both)
 
 
+@pytest.mark.parametrize(
+    ("typed", "plain"),
+    [
+        ("what did iran ask japan about the gaza truce?", "what did iran ask japan gaza truce"),
+        ("Gaza truce! Now?", "gaza truce now"),
+        ('the "truce" in gaza', "truce gaza"),
+        ("cocoa exports (from bahia)", "cocoa exports from bahia"),
+        ("'cocoa' exports: bahia's", "cocoa exports bahia"),
+        ("cocoa-exports/bahia", "cocoa exports bahia"),
+    ],
+)
+def test_sentence_punctuation_changes_nothing(data_ix: NewsIndex, typed: str, plain: str) -> None:
+    found, expected = data_ix.search(typed, limit=50), data_ix.search(plain, limit=50)
+    assert found.total == expected.total > 0
+    assert [(h.code, h.score) for h in found.hits] == [(h.code, h.score) for h in expected.hits]
+
+
+def test_a_pasted_story_is_searched_by_its_most_telling_words(data_ix: NewsIndex) -> None:
+    story = data_ix.get(SEED_CODE)
+    assert story is not None
+    text = f"{story.headline}\n{story.body}"
+    assert len(text) > 2000 and len(set(text.split())) > MAX_QUERY_WORDS
+    assert data_ix.search(text).hits[0].code == SEED_CODE
+    with pytest.raises(QueryError, match="too long"):
+        data_ix.search("word " * (MAX_QUERY_CHARS // 5 + 1))
+
+
+@pytest.mark.parametrize("query", ["cocoa exports", "oil prices opec", "gaza truce japan"])
+def test_feedback_reorders_within_the_tiers_and_keeps_the_matches(
+    data_ix: NewsIndex, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_feedback = data_ix.search(query, limit=100)
+    monkeypatch.setattr(ranking, "FEEDBACK", False)
+    without = data_ix.search(query, limit=100)
+    assert with_feedback.total == without.total
+    assert {h.code for h in with_feedback.hits} == {h.code for h in without.hits}
+    every = set(codes(data_ix, query.replace(" ", " AND "), limit=100))
+    assert every and len(every) == with_feedback.total < len(with_feedback.hits)
+    for result in (with_feedback, without):
+        assert {h.code for h in result.hits[: len(every)]} == every
+
+
+def test_feedback_words_describe_the_best_stories(data_ix: NewsIndex) -> None:
+    from newssearch.searching.feedback import describing_words, story_words
+
+    with data_ix._view() as view:
+        cocoa = [view.document_number(h.code) for h in data_ix.search("cocoa").hits]
+        counts = [story_words(view, d) for d in cocoa[:5] if d is not None]
+        words = describing_words(view, counts, 20, ranking.scores(view, None))
+    assert len(words) == 20 and "cocoa" in words
+    assert list(words.values()) == sorted(words.values(), reverse=True)
+
+
+def test_scores_from_a_storys_words_are_the_scores_from_postings(data_ix: NewsIndex) -> None:
+    from newssearch.searching.feedback import story_words
+    from newssearch.searching.query import expand, parse_query
+
+    with data_ix._view() as view:
+        parsed = expand(parse_query("cocoa exports from bahia", view.schema), view)
+        scores = ranking.scores(view, None)
+        docs = scores.docs(parsed.any_word)
+        assert docs is not None and len(docs) > 5
+        expected = scores.scores(parsed.any_word, docs)
+        terms = {(t.fieldname, t.text): t.boost for t in parsed.any_word.leaves()}
+        found = scores.counted_scores(
+            sorted(docs), [story_words(view, d) for d in sorted(docs)], terms
+        )
+    for d, score in zip(sorted(docs), found, strict=True):
+        assert abs(score - expected[d]) < 1e-9 * max(1.0, expected[d])
+
+
 def test_total_counts_the_stories_holding_every_word(data_ix: NewsIndex) -> None:
     both = data_ix.search("cocoa AND coffee").total
     either = data_ix.search("cocoa OR coffee").total
@@ -77,6 +150,7 @@ def test_total_counts_the_stories_holding_every_word(data_ix: NewsIndex) -> None
         ("truce date:2024-04", SEED_CODE),
         ("truce date:[2024 to]", SEED_CODE),
         ("headline:cocoa AND bahia", "1"),
+        ("headline:coc?a AND bahia", "1"),
     ],
 )
 def test_query_language_finds(data_ix: NewsIndex, query: str, expected: str) -> None:

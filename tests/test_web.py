@@ -112,7 +112,7 @@ def test_api_search_pages_join_up(client: TestClient) -> None:
 ERRORS = [
     ("/api/search?q=AND+OR", 400, None, ["search", "AND OR"]),
     ("/api/search?q=the", 400, None, ["search", "the"]),
-    ("/api/search?q=" + "a" * 2001, 400, None, ["search", "a" * 2001]),
+    ("/api/search?q=cocoa%5Einf", 400, None, ["search", "cocoa^inf"]),
     (
         "/api/search?q=cocoa&since=1987-04&until=1987-03",
         400,

@@ -9,16 +9,16 @@ How the parts connect:
   zero-width non-joiner as a space, so `می‌شود` and `می شود` are the same two words.
 * Each word then becomes a term, decided by the word alone (a query's language is not
   known): a word without Arabic-script characters goes through `english` (lower case,
-  English stop words, words shorter than 2 dropped, Porter stem), exactly as the index
-  always did; a word with some goes through `normalize` (NFKC, one form for letters
+  Snowball's English stop words, words shorter than 2 dropped, Snowball's English
+  stemmer); a word with some goes through `normalize` (NFKC, one form for letters
   written several ways, no diacritics or tatweel, ASCII digits, lower case), then
   `stopwords` (Persian and Arabic), then a stemmer from `stemming`.
 * `tokens.Chain` runs the whole chain with a cache of words seen; `terms` and
   `term_positions` use the default one.
 * `language.detect_language` tells English, Persian and Arabic stories apart.
 
-Nothing here knows Whoosh's index, fields or tokens; `english` borrows only Whoosh's
-Porter stemmer and stop-word list, so English terms stay those of `StemmingAnalyzer`.
+Nothing here knows Whoosh's index, fields or tokens (`english` reads Snowball's stop
+list as Whoosh ships it); `engine.fields` wraps the chain for Whoosh.
 """
 
 from newssearch.analysis.language import detect_language
@@ -27,6 +27,9 @@ from newssearch.analysis.tokens import (
     DEFAULT_STEMMER,
     Chain,
     Term,
+    fold,
+    stem,
+    term_counts,
     term_of,
     term_positions,
     terms,
@@ -38,8 +41,11 @@ __all__ = [
     "Chain",
     "Term",
     "detect_language",
+    "fold",
     "is_arabic_script",
     "normalize",
+    "stem",
+    "term_counts",
     "term_of",
     "term_positions",
     "terms",

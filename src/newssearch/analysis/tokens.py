@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from newssearch.analysis import stemming
-from newssearch.analysis.english import MIN_WORD, WORD, english_term
+from newssearch.analysis.english import MIN_WORD, WORD, english_term, english_word
+from newssearch.analysis.english import stem as english_stem
 from newssearch.analysis.normalize import ARABIC_SCRIPT, MARKS, fold_table, normalize
 from newssearch.analysis.stopwords import ARABIC_SCRIPT_STOP_WORDS
 
@@ -100,6 +101,44 @@ class Chain:
         found = self._cache.get(word)
         return self._miss(word) if found is None else found
 
+    def word_of(self, word: str) -> str:
+        """One word as `tokenize` cuts it, normalised but not stemmed (what spelling
+        suggestions offer); "" for a dropped word."""
+        if _ARABIC.search(word) is None:
+            return english_word(word)
+        norm = normalize(word, self._fold)
+        if _ARABIC_LETTER.search(norm) is None:
+            return english_word(norm)
+        return "" if len(norm) < MIN_WORD or norm in ARABIC_SCRIPT_STOP_WORDS else norm
+
+    def fold(self, text: str) -> str:
+        """Text in the form the chain gives words before stemming, whole (no word cut,
+        nothing dropped): lower case, and Arabic-script letters `normalize`d. For the
+        text of a wildcard, which must meet the index's words letter for letter."""
+        if _ARABIC.search(text) is None:
+            return text.lower()
+        return normalize(text, self._fold)
+
+    def stem(self, word: str) -> str:
+        """A folded word's stem, even a stop word's (for the literal start of a wildcard)."""
+        if _ARABIC_LETTER.search(word) is None:
+            return english_stem(word)
+        return self._stem(word)
+
+    def term_counts(self, text: str) -> dict[str, int]:
+        """How often each term of `text` is in it (the counts `term_positions` gives)."""
+        cache = self._cache
+        miss = self._miss
+        counts: dict[str, int] = {}
+        pattern = WORD if text.isascii() or _ARABIC.search(text) is None else WORD_ANY
+        for word in pattern.findall(text):
+            term = cache.get(word)
+            if term is None:
+                term = miss(word)
+            if term:
+                counts[term] = counts.get(term, 0) + 1
+        return counts
+
     def term_positions(self, text: str) -> dict[str, list[int]]:
         """Each term of `text` with its positions (the index-time fast path).
 
@@ -126,17 +165,19 @@ class Chain:
                 found.append(pos)
         return positions
 
-    def terms(self, text: str) -> list[Term]:
+    def terms(self, text: str, *, stemmed: bool = True) -> list[Term]:
         """Each kept word of `text` as a `Term`, in text order (for queries, highlighting
-        and snippets: the offsets are those of the original text).
+        and snippets: the offsets are those of the original text); with `stemmed` off,
+        each word normalised but not stemmed (`word_of`).
 
         >>> [(t.pos, t.start, t.end) for t in Chain().terms("الْمُفَاوَضَات في الدوحة")]
         [(0, 0, 14), (1, 18, 24)]
         """
         kept: list[Term] = []
         pos = -1
+        of = self.term_of if stemmed else self.word_of
         for i, m in enumerate(_pattern(text).finditer(text)):
-            term = self.term_of(m.group())
+            term = of(m.group())
             if term:
                 pos = i if pos < 0 else pos + 1
                 kept.append(Term(pos, term, m.start(), m.end()))
@@ -147,5 +188,8 @@ _DEFAULT = Chain()
 # Bound methods, not wrappers: the index-time path calls these once a field, and a
 # wrapper's extra call is measurable there.
 term_positions = _DEFAULT.term_positions
+term_counts = _DEFAULT.term_counts
+fold = _DEFAULT.fold
+stem = _DEFAULT.stem
 terms = _DEFAULT.terms
 term_of = _DEFAULT.term_of

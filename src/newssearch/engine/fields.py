@@ -1,73 +1,89 @@
-"""The fast indexing path for headline and body.
+"""Headline and body as Whoosh fields, indexed through `newssearch.analysis`.
 
-Whoosh turns every word into a `Token` object and passes it through four generator
-filters (tokenizer, lower case, stop words, stemmer), then pickles each word's position
-list. `term_positions` gives the same words at the same positions as Whoosh's
-`StemmingAnalyzer` in one loop, with one dictionary lookup per word, and
-`CompactPositions` stores each position list as one byte per gap. Queries, highlighting
-and spelling still go through the analyzer, so both paths must agree; a property test
-holds them to it.
+Whoosh turns every word into a `Token` object and passes it through a chain of generator
+filters, then pickles each word's position list. `FastText` indexes a field with
+`analysis.term_positions` instead (one loop, one dictionary lookup per word) and stores
+each position list compactly (`CompactPositions`: one byte per gap). Queries,
+highlighting and spelling suggestions go through `ChainAnalyzer`, which yields Whoosh
+tokens of the very same chain (`analysis.terms`), so index and queries always agree.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from array import array
 from collections.abc import Iterator
 from itertools import accumulate, pairwise
 from typing import Any
 
+from whoosh import analysis as whoosh_analysis
 from whoosh import fields, formats
-from whoosh.analysis import STOP_WORDS
-from whoosh.lang.porter import stem
 
-WORD = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
-"""Whoosh's default tokenizer pattern, with its group made non-capturing."""
-MIN_WORD = 2
-"""Shorter words are dropped, as StemmingAnalyzer's stop filter does."""
-CACHE_LIMIT = 200_000
-"""Words remembered with their stems; the cache starts again when full."""
+from newssearch import analysis
 
-_STOPPED = ""
-_stems: dict[str, str] = {}
+term_positions = analysis.term_positions
+"""Each term of a text with its positions (the index-time path)."""
+word_counts = analysis.term_counts
+"""How often each term of a text is in it."""
 
 
-def _stem_of(word: str) -> str:
-    lower = word.lower()
-    result = _STOPPED if len(lower) < MIN_WORD or lower in STOP_WORDS else stem(lower)
-    if len(_stems) >= CACHE_LIMIT:
-        _stems.clear()
-    _stems[word] = result
-    return result
+class ChainAnalyzer(whoosh_analysis.Tokenizer):  # type: ignore[misc]
+    """Whoosh's analyzer interface over `analysis.terms`: the terms of headline and body
+    for the query parser, highlighting and `similar`, and (Whoosh's `no_morph`, asked for
+    by spelling suggestions) the words before stemming."""
+
+    is_morph = True
+    """It stems: Whoosh then keeps a field's unstemmed words apart for spelling."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ChainAnalyzer)
+
+    def __hash__(self) -> int:
+        return hash(ChainAnalyzer)
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        no_morph: bool = False,
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        token = whoosh_analysis.Token(
+            positions, chars, removestops=removestops, mode=mode, **kwargs
+        )
+        if not tokenize:  # the text of a wildcard or a range: one token, folded
+            token.text = analysis.fold(value)
+            token.boost, token.stopped = 1.0, False
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for term in analysis.terms(value, stemmed=not no_morph):
+            token.text = term.text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[term.start : term.end]
+            if positions:
+                token.pos = start_pos + term.pos
+            if chars:
+                token.startchar = start_char + term.start
+                token.endchar = start_char + term.end
+            yield token
 
 
-def stem_of(word: str) -> str:
-    """The stem the analyzer makes of one tokenizer word; "" for a stop word."""
-    found = _stems.get(word)
-    return _stem_of(word) if found is None else found
-
-
-def term_positions(text: str) -> dict[str, list[int]]:
-    """Each stem of `text` with its positions, numbered as StemmingAnalyzer numbers them:
-    the first kept word keeps its place in the word sequence, and each later kept word
-    comes one after the kept word before it."""
-    stems = _stems
-    positions: dict[str, list[int]] = {}
-    pos = -1
-    for i, word in enumerate(WORD.findall(text)):
-        s = stems.get(word)
-        if s is None:
-            s = _stem_of(word)
-        if not s:  # a stop word or a short one
-            continue
-        pos = i if pos < 0 else pos + 1
-        found = positions.get(s)
-        if found is None:
-            positions[s] = [pos]
-        else:
-            found.append(pos)
-    return positions
+def make_analyzer() -> Any:
+    """The analyzer of headline and body."""
+    return ChainAnalyzer()
 
 
 _WIDE = 255

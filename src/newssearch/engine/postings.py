@@ -67,11 +67,17 @@ postings (a binary search costs about as much as this many map entries made)."""
 
 
 def read_term(
-    searcher: Any, fieldname: str, text: str, within: Sequence[int] | None = None
+    searcher: Any,
+    fieldname: str,
+    text: str,
+    within: Sequence[int] | None = None,
+    *,
+    deleted: dict[int, set[int]] | None = None,
 ) -> TermPostings | None:
     """The word's postings in the field, for every live story holding it (or, with
     `within`, sorted story numbers, at least those of them: blocks holding none are not
-    read); None when a segment is not `NewsCodec`'s."""
+    read); None when a segment is not `NewsCodec`'s. `deleted` keeps each segment's
+    deleted story numbers (by its first story number) between calls."""
     found = TermPostings()
     lengths = []
     for reader, offset, info in term_infos(searcher, fieldname, text):
@@ -80,14 +86,25 @@ def read_term(
         wanted = None if within is None else holding(within, offset)
         ids, weights = read_postings(reader, info, wanted, base=offset)
         if reader.has_deletions():
-            deleted = {d + offset for d in reader.deleted_docs_set}
-            kept = [i for i, d in enumerate(ids) if d not in deleted]
-            ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
+            # the few deleted stories are cut out of the sorted lists, instead of testing
+            # every posting in Python
+            gone = _deleted(reader, offset, {} if deleted is None else deleted)
+            for d in sorted(gone.intersection(ids), reverse=True):
+                i = bisect.bisect_left(ids, d)
+                del ids[i], weights[i]
         found.ids += ids
         found.weights += weights
         found.max_weight = max(found.max_weight, info.max_weight())
         lengths.append(length_to_byte(info.min_length()))
     found.min_length = min(lengths, default=0)
+    return found
+
+
+def _deleted(reader: Any, offset: int, known: dict[int, set[int]]) -> set[int]:
+    """The story numbers of a segment's deleted stories (`known` keeps them)."""
+    found = known.get(offset)
+    if found is None:
+        found = known[offset] = {d + offset for d in reader.deleted_docs_set}
     return found
 
 

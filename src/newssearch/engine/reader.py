@@ -17,7 +17,7 @@ import bisect
 import itertools
 import sys
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import Any
@@ -28,6 +28,8 @@ from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from newssearch.engine.scoring import Ranked, Scores
 from newssearch.engine.segments import column_strings, column_value, stored_fields
+from newssearch.engine.stats import CorpusStats, Idf
+from newssearch.engine.vocabulary import edit_distance, fuzzy_words, word_ends
 from newssearch.errors import reads_index
 
 MISSING_DATE = 2**64 - 1
@@ -64,10 +66,33 @@ class IndexView:
 
     # -- matching and ranking -------------------------------------------------------
 
-    def scores(self, B: float, K1: float, within: AbstractSet[int] | None = None) -> Scores:
-        """A `Scores` for one search (BM25F with these parameters; `within`: the stories
-        the caller will keep)."""
-        return Scores(self._searcher, B=B, K1=K1, within=within)
+    def scores(
+        self,
+        B: float,
+        K1: float,
+        within: AbstractSet[int] | None = None,
+        *,
+        idf: Idf,
+        stats: CorpusStats | None = None,
+    ) -> Scores:
+        """A `Scores` for one search (BM25 with these parameters and `idf`; `within`: the
+        stories the caller will keep; `stats`: corpus statistics other than the index's)."""
+        return Scores(self._searcher, B=B, K1=K1, within=within, idf=idf, stats=stats)
+
+    @reads_index
+    def corpus_stats(self, words: list[tuple[str, str]]) -> CorpusStats:
+        """This index's corpus statistics for the (field, word) pairs `words`."""
+        reader = self._searcher.reader()
+        return CorpusStats(
+            doc_count=self._searcher.doc_count_all(),
+            field_lengths={f: reader.field_length(f) for f in ("headline", "body")},
+            doc_frequencies={(f, w): reader.doc_frequency(f, w) for f, w in set(words)},
+        )
+
+    def doc_count(self) -> int:
+        """How many stories the index holds, deleted ones included (as idf counts them)."""
+        count: int = self._searcher.doc_count_all()
+        return count
 
     @reads_index
     def matches(self, q: Any, scores: Scores | None = None) -> AbstractSet[int]:
@@ -117,13 +142,24 @@ class IndexView:
     @reads_index
     def expansions(self, q: Any, limit: int) -> list[str]:
         """Up to `limit` + 1 indexed words that a wildcard, prefix, fuzzy term or range
-        `q` stands for (one more than `limit` says there are too many)."""
+        `q` stands for (one more than `limit` says there are too many).
+
+        The index holds stems, and a reader writes a wildcard against the words as
+        written: so a wildcard that ends a word (`negotiat*`, `ceasefir?`) also stands
+        for the stems that begin with the stem of its letters (`negoti`, `ceasefir`),
+        no longer than the letters and the `?`s allow."""
         reader = self._searcher.reader()
-        found = _fuzzy_words(q, reader) if isinstance(q, wq.FuzzyTerm) else q._btexts(reader)
-        words = list(itertools.islice(found, limit + 1))
+        found = fuzzy_words(q, reader) if isinstance(q, wq.FuzzyTerm) else q._btexts(reader)
         field = reader.schema[q.fieldname]
         # Whoosh yields bytes for some of these queries and text for others
-        return [field.from_bytes(w) if isinstance(w, bytes) else w for w in words]
+        words = [
+            field.from_bytes(w) if isinstance(w, bytes) else w
+            for w in itertools.islice(found, limit + 1)
+        ]
+        if isinstance(q, wq.Prefix | wq.Wildcard) and q.fieldname in ("headline", "body"):
+            more = itertools.islice(word_ends(q, reader), limit + 1)
+            words = sorted({*words, *more})
+        return words[: limit + 1]
 
     # -- one story ----------------------------------------------------------------
 
@@ -267,43 +303,6 @@ class IndexView:
                 found.setdefault(len(text), []).append(text)
             self._vocabulary = found
         return self._vocabulary
-
-
-def _fuzzy_words(q: Any, reader: Any) -> Iterator[str]:
-    """The indexed words within `q.maxdist` edits of a fuzzy term. Whoosh computes a full
-    edit distance for every word sharing the prefix (1.1 s for `petrolium~` on Reuters);
-    words whose length is already too different are skipped first here."""
-    text, maxdist = q.text, q.maxdist
-    for word in reader.expand_prefix(q.fieldname, text[: q.prefixlength]):
-        if isinstance(word, bytes):
-            word = word.decode("utf-8")
-        if edit_distance(text, word, limit=maxdist) <= maxdist:
-            yield word
-
-
-def edit_distance(a: str, b: str, limit: int | None = None) -> int:
-    """Levenshtein distance counting a swap of two neighbouring letters as one edit; with
-    `limit`, any distance above it may come back as `limit + 1` (found sooner).
-
-    >>> edit_distance("cocao", "cocoa"), edit_distance("goverment", "movement")
-    (1, 2)
-    """
-    if limit is not None and abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cost = min(cost, previous2[j - 2] + 1)
-            current.append(cost)
-        # (a swap reaches back two rows, so both must be past the limit)
-        if limit is not None and min(current) > limit and min(previous) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 def _column_values(column: Any) -> Sequence[int]:

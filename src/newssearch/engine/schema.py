@@ -28,12 +28,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from whoosh import analysis, fields
+from whoosh import fields
 
-from newssearch.engine.fields import FastText
+from newssearch.engine.fields import FastText, make_analyzer
 from newssearch.models import Story
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class PathField(fields.ID):  # type: ignore[misc]
@@ -54,7 +54,7 @@ def _unindexed(field: Any) -> Any:
 
 def make_schema() -> fields.Schema:
     """Build the schema a newssearch index uses."""
-    analyzer = analysis.StemmingAnalyzer()
+    analyzer = make_analyzer()
     return fields.Schema(
         code=fields.ID(stored=True, unique=True, sortable=True),
         headline=FastText(analyzer, spelling=True),

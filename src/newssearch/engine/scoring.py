@@ -5,8 +5,8 @@ Whoosh ranks by stepping a tree of matchers through every candidate story in Pyt
 built only of words (`Term`) and exact phrases joined by OR and AND, with NOT clauses,
 `Scores` computes the same numbers in bulk instead, in two steps:
 
-1. `docs`: the stories a query matches, by set algebra over each word's posting lists,
-   read a block at a time (`segments.read_postings`);
+1. `docs` (`matching.Matches`): the stories a query matches, by set algebra over each
+   word's posting lists, read a block at a time (`segments.read_postings`);
 2. `scores`: the scores of just the stories asked about -- a search asks about the
    stories of its first tier not shut out by date limits, and about a broader tier only
    when the first runs short, so a common word costs a set operation, not a score per
@@ -18,7 +18,7 @@ The formula is Whoosh's BM25F as `ranking.weighting()` configures it:
 
     idf x tf x (K1 + 1) / (tf + K1 x (1 - B + B x length / average length))
 
-with Whoosh's idf (1 + log(stories / (df + 1))), its one-byte field lengths, term boosts,
+with the searcher's idf (`ranking.idf`), Whoosh's one-byte field lengths, term boosts,
 and compound boosts (Whoosh applies them to clauses of two or more parts); fields that
 are not scorable score their weight. Scores agree with Whoosh's to rounding (tested); ties
 go to the lower story code, so that the order does not depend on how the index was built.
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
@@ -38,15 +38,9 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
-from newssearch.engine.fields import CompactPositions, iter_positions
-from newssearch.engine.postings import (
-    TermPostings,
-    common,
-    field_lengths,
-    holding,
-    read_term,
-)
-from newssearch.engine.segments import column_value, read_values, term_infos
+from newssearch.engine.matching import Matches
+from newssearch.engine.postings import common, field_lengths
+from newssearch.engine.stats import CorpusStats, Idf
 from newssearch.errors import reads_index
 
 Scored = dict[int, float]
@@ -64,131 +58,57 @@ _PRUNE_FROM = 500
 """`best` scores every story when asked about no more than this many."""
 
 
-class Scores:
-    """Evaluates word queries against one searcher (create one per search)."""
+class Scores(Matches):
+    """Evaluates and scores word queries against one searcher (one per search)."""
 
     def __init__(
-        self, searcher: Any, B: float, K1: float, within: AbstractSet[int] | None = None
+        self,
+        searcher: Any,
+        B: float,
+        K1: float,
+        within: AbstractSet[int] | None = None,
+        *,
+        idf: Idf,
+        stats: CorpusStats | None = None,
     ) -> None:
-        """`within`: the stories the caller will keep (date limits); `docs` may then
-        leave out others, and posting blocks holding none of them are not read."""
-        self._searcher = searcher
-        self._within = sorted(within) if within is not None else None
+        """`within`: as for `Matches`. `idf`: the ranking's idf. `stats`: corpus
+        statistics to score with instead of the index's own (a word they do not list
+        counts as in no story)."""
+        super().__init__(searcher, within)
         self._B = B
         self._K1 = K1
+        self._idf_of = idf
+        self._stats = stats
+        self._idfs: dict[tuple[str, str], float] = {}
         self._norms: dict[str, list[float]] = {}
         self._lengths: dict[str, Sequence[int]] = {}
-        self._postings: dict[tuple[str, str], TermPostings | None] = {}
-        self._docs: dict[int, tuple[Any, AbstractSet[int] | None]] = {}
+
+    def doc_count(self) -> int:
+        """How many stories the scores count with."""
+        if self._stats is not None:
+            return self._stats.doc_count
+        count: int = self._searcher.doc_count_all()
+        return count
 
     @reads_index
-    def docs(self, q: Any) -> AbstractSet[int] | None:
-        """The stories `q` matches (do not change the set); None for a query this cannot
-        evaluate."""
-        key = id(q)
-        if key not in self._docs:  # the query is kept with its answer: ids are not reused
-            self._docs[key] = (q, self._match(q))
-        return self._docs[key][1]
-
-    def _match(self, q: Any) -> AbstractSet[int] | None:
-        if isinstance(q, wq.Term):
-            postings = self._term_postings(q.fieldname, q.text)
-            return None if postings is None else postings.docs()
-        if type(q) is wq.Or and not q.minmatch and not q.scale:
-            parts = self._all_members(q.subqueries)
-            if parts is None:
-                return None
-            parts.sort(key=len)
-            found = set(parts.pop()) if parts else set()
-            found.update(*parts)
-            return found
-        if type(q) is wq.And:
-            parts = self._all_members([s for s in q.subqueries if not isinstance(s, wq.Not)])
-            if not parts:
-                return None
-            parts.sort(key=len)
-            found = set(parts[0]).intersection(*parts[1:])
-            for n in q.subqueries:
-                if isinstance(n, wq.Not):
-                    found -= self._any_docs(n.query)
-            return found
-        if type(q) is wq.AndNot:
-            kept = self.docs(q.a)
-            return None if kept is None else kept - self._any_docs(q.b)
-        if type(q) is wq.Phrase:
-            return self._phrase_docs(q)
-        return None
-
-    def _phrase_docs(self, q: Any) -> AbstractSet[int] | None:
-        """The stories holding the phrase's words at consecutive positions: Whoosh's
-        `Phrase` with its default slop of 1. The words' posting lists give the stories
-        holding all of them; only those stories' positions are read."""
-        schema = self._searcher.schema
-        if q.fieldname not in schema:
-            return None
-        field = schema[q.fieldname]
-        if (
-            q.slop != 1
-            or not q.words
-            or not field.format.supports("positions")
-            or field.format.fixed_value_size() is not None
-        ):
-            return None
-        parts = self._all_members([wq.Term(q.fieldname, word) for word in q.words])
-        if parts is None:
-            return None
-        parts.sort(key=len)
-        candidates = sorted(set(parts[0]).intersection(*parts[1:]))
-        if len(q.words) == 1 or not candidates:
-            return set(candidates)
-        positions = {w: self._positions(q.fieldname, w, candidates) for w in set(q.words)}
-        first = positions[q.words[0]]
-        rest = [(i.__rsub__, positions[w]) for i, w in enumerate(q.words) if i]
-        decode = (
-            iter_positions
-            if isinstance(field.format, CompactPositions)
-            else field.format.decode_positions
-        )
-        *middle, (back, last) = rest  # back: from a word's position to the phrase's start
-        found = set()
-        for d in candidates:
-            starts = set(decode(first[d]))  # where the phrase may start
-            for middle_back, at in middle:
-                starts.intersection_update(map(middle_back, decode(at[d])))
-            if not starts.isdisjoint(map(back, decode(last[d]))):
-                found.add(d)
-        return found
-
-    def _positions(self, fieldname: str, text: str, docs: list[int]) -> dict[int, bytes]:
-        """Story -> the word's encoded positions in the field, for the stories in `docs`
-        (sorted) that hold it."""
-        wanted = set(docs)
-        found: dict[int, bytes] = {}
-        for reader, offset, info in term_infos(self._searcher, fieldname, text):
-            found.update(read_values(reader, info, wanted, holding(docs, offset), base=offset))
-        return found
-
-    def _all_members(self, queries: list[Any]) -> list[Collection[int]] | None:
-        """The stories each query matches, as sets or, for words whose set is not made
-        yet, as their postings' story lists (set operations take either); None when
-        one of them cannot be evaluated."""
-        found: list[Collection[int]] = []
-        for q in queries:
-            members: Collection[int] | None
-            if isinstance(q, wq.Term) and id(q) not in self._docs:
-                postings = self._term_postings(q.fieldname, q.text)
-                members = None if postings is None else postings.ids
+    def idf(self, fieldname: str, text: str) -> float:
+        """The word's idf in the field, from the corpus statistics scored with."""
+        key = (fieldname, text)
+        found = self._idfs.get(key)
+        if found is None:
+            if self._stats is not None:
+                df = self._stats.doc_frequencies.get(key, 0)
             else:
-                members = self.docs(q)
-            if members is None:
-                return None
-            found.append(members)
+                df = self._searcher.doc_frequency(fieldname, text)
+            found = self._idfs[key] = self._idf_of(df, self.doc_count())
         return found
 
-    def _any_docs(self, q: Any) -> AbstractSet[int]:
-        """What a left-out clause matches, through Whoosh when `docs` cannot tell."""
-        found = self.docs(q)
-        return set(self._searcher.docs_for_query(q)) if found is None else found
+    def _average_length(self, fieldname: str) -> float:
+        if self._stats is not None:
+            total = self._stats.field_lengths.get(fieldname, 0)
+        else:
+            total = self._searcher.field_length(fieldname)
+        return float(total / (self.doc_count() or 1)) or 1.0
 
     @reads_index
     def scores(self, q: Any, among: AbstractSet[int]) -> Scored:
@@ -247,6 +167,37 @@ class Scores:
             scored.update(self.scores(q, {d for d in among if d not in scored}))
         return top(scored, wanted, self.code)
 
+    def counted_scores(
+        self,
+        docnums: Sequence[int],
+        counts: Sequence[dict[str, dict[str, int]]],
+        terms: dict[tuple[str, str], float],
+    ) -> list[float]:
+        """The scores the stories would have for an OR of words, `terms` ((field, word)
+        -> boost), from how often each story holds each word (`counts`, in the order of
+        `docnums`: field -> word -> count, as the index counts them) instead of from the
+        words' postings: what `scores` gives for such a query, without reading a
+        posting list."""
+        fields: dict[str, dict[str, float]] = {}
+        for (fieldname, text), boost in terms.items():
+            scorable = self._searcher.schema[fieldname].scorable
+            c = self.idf(fieldname, text) * (self._K1 + 1) if scorable else 1.0
+            fields.setdefault(fieldname, {})[text] = c * boost
+        found = []
+        for docnum, held in zip(docnums, counts, strict=True):
+            total = 0.0
+            for fieldname, coefficients in fields.items():
+                tfs = held.get(fieldname, {})
+                if not self._searcher.schema[fieldname].scorable:
+                    total += sum(tfs[t] * c for t, c in coefficients.items() if t in tfs)
+                    continue
+                norm = self._norm(fieldname)[self._field_lengths(fieldname)[docnum]]
+                for text in coefficients.keys() & tfs.keys():
+                    tf = tfs[text]
+                    total += coefficients[text] * tf / (tf + norm)
+            found.append(total)
+        return found
+
     def _linear(
         self, q: Any, coefficient: float, terms: dict[tuple[str, str], float]
     ) -> float | None:
@@ -286,19 +237,8 @@ class Scores:
         if not self._searcher.schema[fieldname].scorable:
             return float(weight)
         shortest = self._norm(fieldname)[postings.min_length]
-        idf = self._searcher.idf(fieldname, text)
+        idf = self.idf(fieldname, text)
         return float(idf * (self._K1 + 1) * weight / (weight + shortest))
-
-    def code(self, docnum: int) -> str:
-        """A story's code (the tie-breaker of equal scores)."""
-        return column_value(self._searcher, "code", docnum).decode()
-
-    def _term_postings(self, fieldname: str, text: str) -> TermPostings | None:
-        """The word's postings in the field, read once per search (`postings.read_term`)."""
-        key = (fieldname, text)
-        if key not in self._postings:
-            self._postings[key] = read_term(self._searcher, fieldname, text, self._within)
-        return self._postings[key]
 
     def _term_scores(
         self, fieldname: str, text: str, boost: float, among: AbstractSet[int]
@@ -306,11 +246,11 @@ class Scores:
         postings = self._term_postings(fieldname, text)
         assert postings is not None
         if not postings:
-            return {}  # also spares Whoosh's idf a log(0) on an index with no stories
+            return {}
         weights = postings.weights_of(among)
         if not self._searcher.schema[fieldname].scorable:
             return {d: w * boost for d, w in weights.items()}
-        c = self._searcher.idf(fieldname, text) * (self._K1 + 1) * boost
+        c = self.idf(fieldname, text) * (self._K1 + 1) * boost
         norm = self._norm(fieldname)
         lengths = self._field_lengths(fieldname)
         return {d: c * w / (w + norm[lengths[d]]) for d, w in weights.items()}
@@ -329,7 +269,7 @@ class Scores:
         """K1 x (1 - B + B x length / average length) for each one-byte length."""
         norm = self._norms.get(fieldname)
         if norm is None:
-            average = self._searcher.avg_field_length(fieldname) or 1
+            average = self._average_length(fieldname)
             B, K1 = self._B, self._K1
             norm = [K1 * ((1 - B) + B * byte_to_length(b) / average) for b in range(256)]
             self._norms[fieldname] = norm

@@ -7,6 +7,15 @@ query together with a `DateRange` can reorder the top hits). Inline `date:[A to 
 `date:A` clauses are taken out of the text here and read with the same grammar as
 `--since`/`--until` (`newssearch.searching.dates`).
 
+Text without query syntax (operators, `field:`, wildcards, fuzzy terms, boosts, ranges,
+phrases of two or more words) is plain words, as a question or a pasted paragraph is: it
+is not given to Whoosh's parser, which would read a question's closing `?` as a wildcard,
+a bracketed aside as a group that must match whole, and "high-speed" as two words that
+must share a field. Its words are analyzed as the index's are, each counted as often as
+it is repeated (`word_weight`), and a long text is searched by its `MAX_QUERY_WORDS` most
+telling words (`expand`), so sentence punctuation never changes the results and the cost
+of a query is bounded whatever its length.
+
 Whoosh's parser never raises; this module decides what is an error: a query with no words
 left to search for, an unknown field, a date that cannot be read.
 """
@@ -14,6 +23,7 @@ left to search for, an unknown field, a date that cannot be read.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,14 +31,18 @@ from typing import Any
 from whoosh import qparser
 from whoosh import query as wq
 
+from newssearch import analysis
 from newssearch.engine.reader import IndexView
 from newssearch.errors import QueryError
 from newssearch.searching import ranking
 from newssearch.searching.dates import check_range, parse_date
 
 SEARCH_FIELDS = ("headline", "body")
-MAX_QUERY_CHARS = 2000
-"""Longer query text is refused: it is a paste gone wrong, and would be slow."""
+MAX_QUERY_CHARS = 20_000
+"""Longer query text is refused: it is a paste gone wrong."""
+MAX_QUERY_WORDS = 32
+"""Plain text with more different words is searched by this many of them, those with the
+highest `word_weight` x idf: the words it repeats and the words rare in the index."""
 MAX_EXPANSION = 250
 """A wildcard, fuzzy term or range may stand for at most this many indexed words."""
 QUERY_FIELDS = frozenset({"headline", "body", "code"})
@@ -39,6 +53,18 @@ _DATE_CLAUSE = re.compile(
 )
 _OPERATOR = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
 _QUOTED = re.compile(r'"[^"]*"')
+_SYNTAX = re.compile(
+    r"""\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b  # an operator
+    | \w:(?=\S)                          # a field: "headline:truce" (not "oil: prices")
+    | [*~^\[\]{}]                        # a wildcard, fuzzy term, boost or range
+    | \w\?\w                              # a wildcard letter inside a word
+    | "[^"]*\s[^"]*"                      # a phrase of two words or more
+    """,
+    re.VERBOSE,
+)
+_SENTENCE_END = re.compile(r"[?!]+(?!\w)")
+_OPEN_END = re.compile(r"(\w+)\?(?![\w?])")
+"""A `?` or `!` that ends a word ends a sentence; Whoosh would take `?` for a wildcard."""
 _TO = re.compile(r"\s+to\s+|^\s*to\s+|\s+to\s*$|^\s*to\s*$", re.IGNORECASE)
 
 
@@ -51,6 +77,12 @@ class ParsedQuery:
     any_word: Any
     since: datetime | None
     until: datetime | None
+    words: tuple[tuple[str, int], ...] = ()
+    """Plain text's words (stems) and how often each is in it; empty for a query with
+    syntax, which is searched as written."""
+    open_ends: tuple[str, ...] = ()
+    """Plain text's words written with a `?` after them: sentence punctuation, unless
+    the index does not know the word, when the `?` is a wildcard (`gaz?`)."""
 
 
 def _parser(schema: Any, group: Any) -> Any:
@@ -59,6 +91,12 @@ def _parser(schema: Any, group: Any) -> Any:
     )
     parser.add_plugin(qparser.FuzzyTermPlugin())
     return parser
+
+
+def _shown(value: object, width: int = 60) -> str:
+    """A query or clause quoted for a one-line message, cut at `width` characters."""
+    text = str(value)
+    return repr(text if len(text) <= width else text[:width] + "…")
 
 
 def extract_dates(text: str) -> tuple[str, datetime | None, datetime | None]:
@@ -118,15 +156,24 @@ def parse_query(
         if since is None and until is None:
             raise QueryError("the query is empty")
         return ParsedQuery(wq.Every(), None, since, until)
+    if not _SYNTAX.search(rest):
+        counts = Counter(token.text for token in schema["body"].analyzer(rest))
+        if not counts:
+            raise QueryError(
+                f"nothing to search for in {_shown(text)} (only common words such as 'the')"
+            )
+        words = tuple(sorted(counts.items()))
+        ends = tuple(sorted({m[1] for m in _OPEN_END.finditer(rest)}))
+        return ParsedQuery(*word_tiers(words), since, until, words, ends)
     try:
-        all_words = _parser(schema, qparser.AndGroup).parse(rest)
+        all_words = _parser(schema, qparser.AndGroup).parse(_SENTENCE_END.sub(" ", rest))
     except Exception as e:  # the parser is said never to raise, yet some operator runs do
         raise QueryError(
-            f"cannot understand the query {text!r}: check its operators, quotes and brackets"
+            f"cannot understand the query {_shown(text)}: check its operators, quotes and brackets"
         ) from e
     if isinstance(all_words, type(wq.NullQuery)):
         raise QueryError(
-            f"nothing to search for in {text!r} "
+            f"nothing to search for in {_shown(text)} "
             "(operators alone, or only common words such as 'the', which are not indexed)"
         )
     for m in _BOOST.finditer(_QUOTED.sub(" ", rest)):
@@ -156,12 +203,73 @@ def _check_clauses(q: Any) -> None:
         _check_clauses(child)
 
 
+def word_weight(count: int) -> float:
+    """How much a word of plain text weighs when the text holds it `count` times:
+    BM25's query-term weight, (K3 + 1) x count / (K3 + count) with `ranking.BM25_K3`. A
+    word a question repeats is what it is about, but each mention adds less than the one
+    before, and never more than K3 + 1 times one mention in all (a weight of the count
+    itself let a word a query lists four times crowd out the rest)."""
+    k3 = ranking.BM25_K3
+    return (k3 + 1) * count / (k3 + count)
+
+
+def word_tiers(
+    words: tuple[tuple[str, int], ...], stands_for: dict[str, list[str]] | None = None
+) -> tuple[Any, Any]:
+    """The two tiers of plain text's words: every word (AND), and any word (OR; None
+    when there is only one). Each word is searched in headline and body, weighted by
+    `word_weight` and, in the headline, `ranking.HEADLINE_BOOST`; a word of `stands_for`
+    (a wildcard's) is any of the words it stands for."""
+    alternatives = stands_for or {}
+    clauses = [
+        wq.Or(
+            [
+                term
+                for each in alternatives.get(word, [word])
+                for term in (
+                    wq.Term("headline", each, boost=word_weight(n) * ranking.HEADLINE_BOOST),
+                    wq.Term("body", each, boost=word_weight(n)),
+                )
+            ]
+        )
+        for word, n in words
+    ]
+    if len(clauses) == 1:
+        return clauses[0], None
+    return wq.And(clauses), wq.Or(clauses)
+
+
+def telling_words(
+    words: tuple[tuple[str, int], ...], view: IndexView
+) -> tuple[tuple[str, int], ...]:
+    """The `MAX_QUERY_WORDS` words of plain text with the highest `word_weight` x idf
+    (words the index does not hold count least), in their first order."""
+    if len(words) <= MAX_QUERY_WORDS:
+        return words
+    stories = view.doc_count()
+
+    def telling(item: tuple[str, int]) -> float:
+        found = max(view.doc_frequency(f, item[0]) for f in SEARCH_FIELDS)
+        return word_weight(item[1]) * ranking.idf(found, stories) if found else -1.0
+
+    kept = set(sorted(words, key=lambda item: (-telling(item), item[0]))[:MAX_QUERY_WORDS])
+    return tuple(item for item in words if item in kept)
+
+
 def expand(parsed: ParsedQuery, view: IndexView) -> ParsedQuery:
     """Replace each wildcard, fuzzy term and range by the indexed words it stands for, once
     (Whoosh would otherwise expand it again for every tier and every highlighted hit).
     Refuse one that stands for more than `MAX_EXPANSION` words: it is slow and finds
     nothing useful. A bare `*` becomes "every story". A clause the two tiers share stays
-    one object in both, so that what it matches is worked out once."""
+    one object in both, so that what it matches is worked out once. Plain text with
+    more than `MAX_QUERY_WORDS` words keeps its most telling ones (`telling_words`)."""
+    if parsed.words:
+        words = telling_words(parsed.words, view)
+        wildcards = _open_ends(parsed.open_ends, dict(words), view)
+        if words == parsed.words and not wildcards:
+            return parsed
+        tiers = word_tiers(words, wildcards)
+        return ParsedQuery(*tiers, parsed.since, parsed.until, words, parsed.open_ends)
     done: dict[str, Any] = {}
     copied: dict[int, tuple[Any, Any]] = {}  # id -> (clause, its copy)
 
@@ -174,7 +282,7 @@ def expand(parsed: ParsedQuery, view: IndexView) -> ParsedQuery:
                 words = view.expansions(q, MAX_EXPANSION)
                 if len(words) > MAX_EXPANSION:
                     raise QueryError(
-                        f"{q} matches more than {MAX_EXPANSION:,} different words; "
+                        f"{_shown(q)} matches more than {MAX_EXPANSION:,} different words; "
                         "make it more specific"
                     )
                 terms = [wq.Term(q.fieldname, w, boost=q.boost) for w in words]
@@ -188,6 +296,26 @@ def expand(parsed: ParsedQuery, view: IndexView) -> ParsedQuery:
 
     any_word = visit(parsed.any_word) if parsed.any_word is not None else None
     return ParsedQuery(visit(parsed.all_words), any_word, parsed.since, parsed.until)
+
+
+def _open_ends(
+    ends: tuple[str, ...], words: dict[str, int], view: IndexView
+) -> dict[str, list[str]]:
+    """The words written with a `?` after them that the index does not know, each with
+    the indexed words it stands for as a wildcard (`gaz?`: `gaza`)."""
+    found: dict[str, list[str]] = {}
+    for end in ends:
+        term = analysis.term_of(end)
+        known = sum(view.doc_frequency(f, term) for f in SEARCH_FIELDS) if term else 1
+        if term not in words or known:
+            continue
+        stands_for = set()
+        for field in SEARCH_FIELDS:
+            wildcard = wq.Wildcard(field, analysis.fold(end) + "?")
+            stands_for.update(view.expansions(wildcard, MAX_EXPANSION)[:MAX_EXPANSION])
+        if stands_for:
+            found[term] = sorted(stands_for)
+    return found
 
 
 def _any_word(all_words: Any, text: str) -> Any:

@@ -19,8 +19,8 @@ from newssearch.engine.reader import IndexView
 from newssearch.engine.scoring import Ranked
 from newssearch.errors import QueryError
 from newssearch.models import Hit, IndexStats, SearchResult, Sort, Story
-from newssearch.searching import ranking, snippets
-from newssearch.searching.query import ParsedQuery, expand
+from newssearch.searching import feedback, ranking, snippets
+from newssearch.searching.query import ParsedQuery, expand, word_weight
 from newssearch.searching.suggest import suggest
 
 
@@ -60,7 +60,8 @@ def run_search(
 
     The stories that *match* a plain query hold all of its words: they make the total,
     the date orders and the first hits. A relevance list then goes on with the stories
-    holding only some of the words (`Hit.partial`, counted in `partial_total`)."""
+    holding only some of the words (`Hit.partial`, counted in `partial_total`). Plain
+    text's first stories are ordered again by `feedback.rerank`."""
     check_page(limit, page)
     if recent and sort is not Sort.relevance:
         raise QueryError("recent ranking blends relevance with dates; it cannot sort by date")
@@ -75,17 +76,20 @@ def run_search(
     tiers = [parsed.all_words]
     if parsed.any_word is not None and by_date is None:
         tiers.append(parsed.any_word)
-    wanted = limit * page
-    if recent:
-        found = ranking.ranked(view, tiers, within=within, wanted=max(wanted, ranking.RECENT_POOL))
-    else:
-        found = ranking.ranked(view, tiers, within=within, wanted=wanted, by_date=by_date)
+    wanted = max(limit * page, ranking.RECENT_POOL) if recent else limit * page
+    words = {word: word_weight(n) for word, n in parsed.words} if by_date is None else {}
+    depth = max(wanted, ranking.FEEDBACK_DEPTH) if words and ranking.FEEDBACK else wanted
+    found = ranking.ranked(view, tiers, within=within, wanted=depth, by_date=by_date)
+    reordered = 0
+    if words and ranking.FEEDBACK:
+        scores = ranking.scores(view, within)
+        hits, of_tier = feedback.rerank(view, scores, words, found.hits, found.tiers)
+        found = ranking.Tiered(hits[:wanted], of_tier[:wanted], found.counts)
+        reordered = ranking.FEEDBACK_DEPTH
     shown = [
-        (h, h.score if by_date is None else 0.0, tier > 0)
-        for h, tier in zip(found.hits, found.tiers, strict=True)
+        (h, 0.0 if by_date else ranking.shown_score(h.score, tier == 0, n < reordered), tier > 0)
+        for n, (h, tier) in enumerate(zip(found.hits, found.tiers, strict=True))
     ]
-    if by_date is None:
-        shown = [(h, ranking.shown_score(h.score, not partial), partial) for h, _, partial in shown]
     if recent:
         shown = ranking.by_recency(view, shown)
     total = found.counts[0]

@@ -12,18 +12,20 @@ word, and the best passages chosen from the matched words alone:
 * like Whoosh's fragmenters, only the first `SCAN_CHARS` characters are searched;
 * a body with no match gives its opening instead.
 
-The matched words are found without stemming every word of the body: Porter stemming
-keeps a word's start and changes at most its last two letters, so a word whose stem is
-`s` starts (lower-cased) with `s` less its last two letters (its first letter for a
-short stem). Only the words that start at such a place are stemmed; a test holds this to
-stemming every word.
+The matched words of English text are found without stemming every word of the body:
+Snowball's English stemmer keeps a word's start and changes at most its last two
+letters, so a word whose stem is `s` starts (lower-cased) with `s` less its last two
+letters (its first letter for a short stem). Only the words that start at such a place
+are stemmed; a test holds this to stemming every word. Text holding Arabic script has
+every word's term made (its stemmer takes letters off the front as well).
 """
 
 from __future__ import annotations
 
 import re
 
-from newssearch.engine.fields import WORD, stem_of
+from newssearch import analysis
+from newssearch.analysis.english import WORD
 
 SNIPPET_CHARS = 160
 """Longest opening shown when no word matched."""
@@ -93,14 +95,12 @@ CHANGED_LETTERS = 2
 
 
 def word_matches(text: str, words: frozenset[str] | set[str]) -> list[tuple[int, int, str]]:
-    """Each word of `text` whose stem is one of `words`: its start, end and stem."""
+    """Each word of `text` whose term is one of `words`: its start, end and term."""
     lowered = text.lower()
-    if len(lowered) != len(text):  # lower case moved the offsets: stem every word
-        return [
-            (m.start(), m.end(), stem)
-            for m in WORD.finditer(text)
-            if (stem := stem_of(m.group())) in words
-        ]
+    if len(lowered) != len(text) or analysis.is_arabic_script(text):
+        # lower case moved the offsets, or the words are not English (Arabic-script
+        # stemming takes letters off the front too): make the term of every word
+        return [(t.start, t.end, t.text) for t in analysis.terms(text) if t.text in words]
     seen: set[int] = set()
     matches = []
     for prefix in {w[: max(1, len(w) - CHANGED_LETTERS)] for w in words if w}:
@@ -109,7 +109,7 @@ def word_matches(text: str, words: frozenset[str] | set[str]) -> list[tuple[int,
             if at not in seen and _starts_word(text, at):
                 seen.add(at)
                 m = WORD.match(text, at)
-                if m is not None and (stem := stem_of(m.group())) in words:
+                if m is not None and (stem := analysis.term_of(m.group())) in words:
                     matches.append((at, m.end(), stem))
             at = lowered.find(prefix, at + 1)
     matches.sort()

@@ -11,7 +11,8 @@ import re
 
 from whoosh import query as wq
 
-from newssearch.engine.reader import IndexView, edit_distance
+from newssearch.engine.reader import IndexView
+from newssearch.engine.vocabulary import edit_distance
 from newssearch.searching.query import ParsedQuery
 
 MIN_RESULTS = 3

@@ -77,7 +77,7 @@ def run_timeline(
     parsed = expand(parsed, view)
     within = limits(view, parsed.since, parsed.until, language)
     q = parsed.all_words  # the stories that match: those holding every word
-    scores = view.scores(B=ranking.BM25_B, K1=ranking.BM25_K1, within=within)
+    scores = ranking.scores(view, within)
     docs = set(view.matches(q, scores)) if within is None or within else set()
     if within is not None:
         docs &= within

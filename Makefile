@@ -11,7 +11,7 @@ DEMO_INDEX ?= index
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(INSTALL) --upgrade pip
-	$(INSTALL) -c constraints.txt -e '.[dev]'
+	$(INSTALL) -c constraints.txt -e '.[dev,cluster]'
 	touch $(STAMP)
 
 ## demo: index data/ into ./index, then a ranked search and a date-range search
@@ -42,7 +42,7 @@ test-long: $(STAMP)
 test-lowest: $(STAMP)
 	rm -rf .venv-lowest
 	$(PYTHON) -m venv .venv-lowest
-	.venv-lowest/bin/python -m pip install --quiet -c constraints-lowest.txt -e '.[dev]'
+	.venv-lowest/bin/python -m pip install --quiet -c constraints-lowest.txt -e '.[dev,cluster]'
 	.venv-lowest/bin/pytest -q -m "not long" -p no:cacheprovider
 
 ## bench: indexing and search speed against naive Whoosh (needs ../shared)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from newssearch.api import NewsIndex, index_stories
+    from newssearch.cluster.client import ClusterIndex, ShardDown
     from newssearch.errors import (
         IndexDamaged,
         IndexLocked,
@@ -72,10 +73,12 @@ _HOMES = {
         "TimelineBucket",
     ),
     "newssearch.api": ("NewsIndex", "index_stories"),
+    "newssearch.cluster.client": ("ClusterIndex", "ShardDown"),
 }
 _HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
+    "ClusterIndex",
     "DuplicateFile",
     "FileWarning",
     "Hit",
@@ -95,6 +98,7 @@ __all__ = [
     "QueryError",
     "RejectedFile",
     "SearchResult",
+    "ShardDown",
     "Sort",
     "Story",
     "Timeline",

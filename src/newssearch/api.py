@@ -204,7 +204,7 @@ class NewsIndex:
         """
         from newssearch.searching.search import run_search
 
-        parsed = _parse(query, since, until)
+        parsed = checks.query(query, since, until)
         checked = checks.one_of(Sort, sort, "sort")
         with self._view() as view:
             return run_search(
@@ -215,7 +215,7 @@ class NewsIndex:
                 page=checks.whole_number(page, "page"),
                 sort=checked,
                 recent=bool(recent),
-                language=_language(lang),
+                language=checks.language(lang),
             )
 
     def similar(
@@ -246,7 +246,7 @@ class NewsIndex:
                 until=hi,
                 limit=checks.whole_number(limit, "limit"),
                 page=checks.whole_number(page, "page"),
-                language=_language(lang),
+                language=checks.language(lang),
             )
 
     def timeline(
@@ -266,10 +266,10 @@ class NewsIndex:
         """
         from newssearch.searching.timeline import run_timeline
 
-        parsed = _parse(query, since, until)
+        parsed = checks.query(query, since, until)
         period = None if by is None else checks.one_of(Period, by, "by")
         with self._view() as view:
-            return run_timeline(view, parsed, query, by=period, language=_language(lang))
+            return run_timeline(view, parsed, query, by=period, language=checks.language(lang))
 
     def get(self, code: str | int) -> Story | None:
         """The story with this code (a leading zero or two make no difference), or None."""
@@ -333,21 +333,3 @@ class NewsIndex:
             except DAMAGE_ERRORS as e:
                 raise IndexReadError(f"{type(e).__name__}: {e}") from e
             yield self._local.view
-
-
-def _language(lang: Language | str | None) -> str | None:
-    return None if lang is None else str(checks.one_of(Language, lang, "language").value)
-
-
-def _parse(query: str, since: DateLimit, until: DateLimit) -> Any:
-    from newssearch.engine.schema import query_schema
-    from newssearch.searching.query import parse_query
-
-    if not isinstance(query, str):
-        raise InputError(f"the query must be text, not {type(query).__name__}")
-    return parse_query(
-        query,
-        query_schema(),
-        since=checks.date_limit(since, end=False),
-        until=checks.date_limit(until, end=True),
-    )

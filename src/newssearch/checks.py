@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from newssearch.errors import InputError
-from newssearch.models import IndexOptions
+from newssearch.models import IndexOptions, Language
 
 DateLimit = date | datetime | str | None
 """A date limit: a `date` (a whole day), a `datetime`, or text in the command line's
@@ -85,3 +85,20 @@ def index_options(options: IndexOptions) -> None:
         raise InputError("jobs must be at least 1")
     if not isinstance(options.glob, str) or not options.glob:
         raise InputError("glob must be a pattern such as *.txt")
+
+
+def language(lang: Any) -> str | None:
+    """A language limit: None, or one of "en", "fa", "ar", "other"."""
+    return None if lang is None else str(one_of(Language, lang, "language").value)
+
+
+def query(text: Any, since: DateLimit, until: DateLimit) -> Any:
+    """Query text and date limits, parsed (a `searching.query.ParsedQuery`)."""
+    from newssearch.engine.schema import query_schema
+    from newssearch.searching.query import parse_query
+
+    if not isinstance(text, str):
+        raise InputError(f"the query must be text, not {type(text).__name__}")
+    since_at = date_limit(since, end=False)
+    until_at = date_limit(until, end=True)
+    return parse_query(text, query_schema(), since=since_at, until=until_at)

@@ -149,6 +149,8 @@ class SearchResult:
     hits: tuple[Hit, ...]
     suggestion: str | None = None
     partial_total: int = 0
+    unavailable: tuple[str, ...] = ()
+    """Shards of a cluster left out because they were down (`allow_partial`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,3 +233,5 @@ class Timeline:
     total: int
     buckets: tuple[TimelineBucket, ...]
     undated: int = 0
+    unavailable: tuple[str, ...] = ()
+    """Shards of a cluster left out because they were down (`allow_partial`)."""

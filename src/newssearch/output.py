@@ -125,6 +125,8 @@ def _search_table(result: SearchResult, stream: TextIO) -> None:
         )
         out.print(_hits_table(partial, out.is_terminal))
     out.print(_summary(result))
+    if result.unavailable:
+        out.print(f"Left out, being down: shard {', '.join(result.unavailable)} (partial results)")
     if result.suggestion:
         out.print(Text.assemble("Did you mean: ", (clean(result.suggestion), "bold"), "?"))
 

@@ -58,7 +58,7 @@ def hit_record(hit: Hit) -> dict[str, Any]:
 
 def search_record(result: SearchResult) -> dict[str, Any]:
     """A page of search (or similar) results as the JSON document documented in the README."""
-    return {
+    return _unavailable(result.unavailable) | {
         "query": result.query,
         "total": result.total,
         "page": result.page,
@@ -91,13 +91,18 @@ def stats_record(stats: IndexStats) -> dict[str, Any]:
 
 def timeline_record(timeline: Timeline) -> dict[str, Any]:
     """A timeline as the JSON object documented in the README."""
-    return {
+    return _unavailable(timeline.unavailable) | {
         "query": timeline.query,
         "by": timeline.by,
         "total": timeline.total,
         "buckets": [{"start": b.start.isoformat(), "count": b.count} for b in timeline.buckets],
         "undated": timeline.undated,
     }
+
+
+def _unavailable(shards: tuple[str, ...]) -> dict[str, Any]:
+    """`unavailable_shards`, first, for a cluster's answer that left some out."""
+    return {"unavailable_shards": list(shards)} if shards else {}
 
 
 def json_text(doc: dict[str, Any]) -> str:

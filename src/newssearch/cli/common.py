@@ -115,6 +115,24 @@ Lang = Annotated[
         show_default=False,
     ),
 ]
+Cluster = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        metavar="ADDRESS",
+        envvar="NEWSSEARCH_CLUSTER",
+        help="Ask the shards of a Dask cluster (its scheduler, tcp://HOST:8786) instead "
+        "of --index.",
+        show_default=False,
+    ),
+]
+AllowPartial = Annotated[
+    bool,
+    typer.Option(
+        "--allow-partial",
+        help="With --cluster: leave out shards that are down (and say so) instead of failing.",
+    ),
+]
 Code = Annotated[str, typer.Argument(metavar="CODE", help="A story code, as search prints it.")]
 
 
@@ -122,7 +140,7 @@ def _debug() -> bool:
     return os.environ.get("NEWSSEARCH_DEBUG", "") not in ("", "0")
 
 
-def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code)
 
@@ -150,21 +168,33 @@ def reported_errors() -> Iterator[None]:
     except typer.Exit:
         raise
     except NewsSearchError as e:
-        _fail(f"{e}{_hint(e)}")
+        fail(f"{e}{_hint(e)}")
     except _Terminated:
-        _fail("terminated", EXIT_TERMINATED)
+        fail("terminated", EXIT_TERMINATED)
     except KeyboardInterrupt:
-        _fail("interrupted", EXIT_INTERRUPTED)
+        fail("interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (`| head`): nothing left to say
         raise typer.Exit(EXIT_OK) from None
     except Exception as e:
         if _debug():
             raise
-        _fail(
+        fail(
             f"internal error ({type(e).__name__}: {e}); this is a bug in newssearch: "
             "please report it with the output of the same command with NEWSSEARCH_DEBUG=1"
         )
+
+
+def opened(index_dir: str, cluster: str | None, allow_partial: bool) -> Any:
+    """The index to ask: the one at `index_dir`, or the shards of the cluster whose
+    scheduler is at `cluster`."""
+    if cluster:
+        from newssearch.cluster.client import ClusterIndex
+
+        return ClusterIndex(cluster, allow_partial=allow_partial)
+    from newssearch import NewsIndex
+
+    return NewsIndex.open(index_dir)
 
 
 def date_option(name: str, value: str | None, *, end: bool) -> datetime | None:
@@ -176,7 +206,7 @@ def date_option(name: str, value: str | None, *, end: bool) -> datetime | None:
     try:
         return parse_date(value, end=end)
     except QueryError as e:
-        _fail(f"{name}: {e}")
+        fail(f"{name}: {e}")
 
 
 def _version(value: bool) -> None:

@@ -10,6 +10,8 @@ import typer
 from newssearch.cli.common import (
     EXIT_NONE,
     EXIT_OK,
+    AllowPartial,
+    Cluster,
     Code,
     HitsFormat,
     IndexDir,
@@ -22,6 +24,7 @@ from newssearch.cli.common import (
     Until,
     app,
     date_option,
+    opened,
     reported_errors,
 )
 from newssearch.models import DEFAULT_INDEX, Period, Sort
@@ -38,6 +41,8 @@ def search(
         typer.Argument(metavar="QUERY", help="What to look for (see the README's query language)."),
     ],
     index_dir: IndexDir = DEFAULT_INDEX,
+    cluster: Cluster = None,
+    allow_partial: AllowPartial = False,
     since: Since = None,
     until: Until = None,
     limit: Limit = 10,
@@ -65,13 +70,12 @@ def search(
         newssearch search "gaza truce"
         newssearch search 'headline:cocoa AND brazil' --since 1987-03 --format json
     """
-    from newssearch import NewsIndex
     from newssearch.output import render_search
 
     since_at = date_option("--since", since, end=False)
     until_at = date_option("--until", until, end=True)
     with reported_errors():
-        with NewsIndex.open(index_dir) as ix:
+        with opened(index_dir, cluster, allow_partial) as ix:
             result = ix.search(
                 query,
                 since=since_at,
@@ -91,6 +95,8 @@ def search(
 def show(
     code: Code,
     index_dir: IndexDir = DEFAULT_INDEX,
+    cluster: Cluster = None,
+    allow_partial: AllowPartial = False,
     fmt: RecordFormat = TextFormat.text,
 ) -> None:
     """Print one whole story; exit 1 when no story has that code.
@@ -100,11 +106,10 @@ def show(
     \b
         newssearch show 1129250
     """
-    from newssearch import NewsIndex
     from newssearch.output import render_story
 
     with reported_errors():
-        with NewsIndex.open(index_dir) as ix:
+        with opened(index_dir, cluster, allow_partial) as ix:
             story = ix.get(code)
         if story is None:
             typer.echo(f"newssearch: no story with code {code}", err=True)
@@ -115,6 +120,8 @@ def show(
 @app.command()
 def stats(
     index_dir: IndexDir = DEFAULT_INDEX,
+    cluster: Cluster = None,
+    allow_partial: AllowPartial = False,
     fmt: SummaryFormat = TableFormat.table,
 ) -> None:
     """Print how many stories the index holds, their dates, size on disk and roots.
@@ -124,11 +131,10 @@ def stats(
     \b
         newssearch stats --format json
     """
-    from newssearch import NewsIndex
     from newssearch.output import render_stats
 
     with reported_errors():
-        with NewsIndex.open(index_dir) as ix:
+        with opened(index_dir, cluster, allow_partial) as ix:
             summary = ix.stats()
         render_stats(summary, fmt, sys.stdout)
 
@@ -137,6 +143,8 @@ def stats(
 def similar(
     code: Code,
     index_dir: IndexDir = DEFAULT_INDEX,
+    cluster: Cluster = None,
+    allow_partial: AllowPartial = False,
     since: Since = None,
     until: Until = None,
     limit: Limit = 10,
@@ -152,13 +160,12 @@ def similar(
         newssearch similar 1 --limit 5
         newssearch similar 1129250 --since 2024-01 --format json
     """
-    from newssearch import NewsIndex
     from newssearch.output import render_search
 
     since_at = date_option("--since", since, end=False)
     until_at = date_option("--until", until, end=True)
     with reported_errors():
-        with NewsIndex.open(index_dir) as ix:
+        with opened(index_dir, cluster, allow_partial) as ix:
             result = ix.similar(
                 code, since=since_at, until=until_at, limit=limit, page=page, lang=lang
             )
@@ -173,6 +180,8 @@ def similar(
 def timeline(
     query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for, as for search.")],
     index_dir: IndexDir = DEFAULT_INDEX,
+    cluster: Cluster = None,
+    allow_partial: AllowPartial = False,
     since: Since = None,
     until: Until = None,
     by: Annotated[
@@ -199,13 +208,12 @@ def timeline(
         newssearch timeline cocoa
         newssearch timeline "oil prices" --since 1987-03 --until 1987-04 --by week
     """
-    from newssearch import NewsIndex
     from newssearch.output import render_timeline
 
     since_at = date_option("--since", since, end=False)
     until_at = date_option("--until", until, end=True)
     with reported_errors():
-        with NewsIndex.open(index_dir) as ix:
+        with opened(index_dir, cluster, allow_partial) as ix:
             result = ix.timeline(query, since=since_at, until=until_at, by=by, lang=lang)
         render_timeline(result, fmt, sys.stdout)
     raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)

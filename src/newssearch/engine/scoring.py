@@ -40,7 +40,7 @@ from whoosh.util.numeric import byte_to_length
 
 from newssearch.engine.matching import Matches
 from newssearch.engine.postings import common, field_lengths
-from newssearch.engine.stats import CorpusStats, Idf
+from newssearch.engine.stats import CorpusStats, Frequencies, Idf
 from newssearch.errors import reads_index
 
 Scored = dict[int, float]
@@ -77,38 +77,18 @@ class Scores(Matches):
         super().__init__(searcher, within)
         self._B = B
         self._K1 = K1
-        self._idf_of = idf
-        self._stats = stats
-        self._idfs: dict[tuple[str, str], float] = {}
+        self.frequencies = Frequencies(idf, searcher=searcher, stats=stats)
+        """Where story counts and word frequencies come from."""
         self._norms: dict[str, list[float]] = {}
         self._lengths: dict[str, Sequence[int]] = {}
 
     def doc_count(self) -> int:
         """How many stories the scores count with."""
-        if self._stats is not None:
-            return self._stats.doc_count
-        count: int = self._searcher.doc_count_all()
-        return count
+        return self.frequencies.doc_count()
 
-    @reads_index
     def idf(self, fieldname: str, text: str) -> float:
         """The word's idf in the field, from the corpus statistics scored with."""
-        key = (fieldname, text)
-        found = self._idfs.get(key)
-        if found is None:
-            if self._stats is not None:
-                df = self._stats.doc_frequencies.get(key, 0)
-            else:
-                df = self._searcher.doc_frequency(fieldname, text)
-            found = self._idfs[key] = self._idf_of(df, self.doc_count())
-        return found
-
-    def _average_length(self, fieldname: str) -> float:
-        if self._stats is not None:
-            total = self._stats.field_lengths.get(fieldname, 0)
-        else:
-            total = self._searcher.field_length(fieldname)
-        return float(total / (self.doc_count() or 1)) or 1.0
+        return self.frequencies.idf(fieldname, text)
 
     @reads_index
     def scores(self, q: Any, among: AbstractSet[int]) -> Scored:
@@ -269,7 +249,7 @@ class Scores(Matches):
         """K1 x (1 - B + B x length / average length) for each one-byte length."""
         norm = self._norms.get(fieldname)
         if norm is None:
-            average = self._average_length(fieldname)
+            average = self.frequencies.average_length(fieldname)
             B, K1 = self._B, self._K1
             norm = [K1 * ((1 - B) + B * byte_to_length(b) / average) for b in range(256)]
             self._norms[fieldname] = norm

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from newssearch.analysis import term_counts
 from newssearch.engine.reader import IndexView
 from newssearch.engine.scoring import Ranked, Scores
+from newssearch.engine.stats import Frequencies
 from newssearch.searching import ranking
 from newssearch.searching.query import SEARCH_FIELDS
 
@@ -39,12 +40,10 @@ def story_words(view: IndexView, docnum: int) -> Counts:
     return {field: term_counts(fields.get(field, "")) for field in SEARCH_FIELDS}
 
 
-def describing_words(
-    view: IndexView, stories: Sequence[Counts], wanted: int, scores: Scores
-) -> dict[str, float]:
-    """The `wanted` words that describe the stories best, each with its mean
-    (1 + ln tf) x idf over them, among the words at least `FEEDBACK_MIN_STORIES` of
-    them hold."""
+def shared_words(stories: Sequence[Counts]) -> list[tuple[str, float]]:
+    """The words at least `FEEDBACK_MIN_STORIES` of the stories hold, each with its total
+    (1 + ln tf) over them, the most frequent first: the candidates `describing_words`
+    weighs (only the first `FEEDBACK_CANDIDATES` of them)."""
     totals: dict[str, float] = {}
     holding: dict[str, int] = {}
     for counts in stories:
@@ -58,18 +57,27 @@ def describing_words(
     # a word of one story alone describes that story, not what the stories share
     least = min(ranking.FEEDBACK_MIN_STORIES, len(stories))
     shared = [(word, total) for word, total in totals.items() if holding[word] >= least]
+    shared.sort(key=lambda item: (-item[1], item[0]))
+    return shared
+
+
+def describing_words(
+    stories: Sequence[Counts], wanted: int, frequencies: Frequencies
+) -> dict[str, float]:
+    """The `wanted` words that describe the stories best, each with its mean
+    (1 + ln tf) x idf over them, among the words at least `FEEDBACK_MIN_STORIES` of
+    them hold (idf from `frequencies`)."""
     # Looking up a word's idf costs more than all the rest (a lookup in every segment),
     # so only the FEEDBACK_CANDIDATES most frequent words are weighed, from the most
     # frequent down, and the lookups stop once no word left could reach the `wanted`
     # best even with the highest idf (that of a word in one story).
-    shared.sort(key=lambda item: (-item[1], item[0]))
-    ceiling = ranking.idf(1, scores.doc_count()) / len(stories)
+    ceiling = ranking.idf(1, frequencies.doc_count()) / len(stories)
     weights: dict[str, float] = {}
     kept: list[float] = []  # the `wanted` highest weights so far, smallest first
-    for word, total in shared[: ranking.FEEDBACK_CANDIDATES]:
+    for word, total in shared_words(stories)[: ranking.FEEDBACK_CANDIDATES]:
         if len(kept) == wanted and total * ceiling < kept[0]:
             break
-        rarity = min(scores.idf(field, word) for field in SEARCH_FIELDS)
+        rarity = min(frequencies.idf(field, word) for field in SEARCH_FIELDS)
         weights[word] = weight = total * rarity / len(stories)
         if len(kept) < wanted:
             heapq.heappush(kept, weight)
@@ -110,7 +118,7 @@ def rerank(
         return hits, tiers
     counts = [story_words(view, h.docnum) for h in top]
     found = describing_words(
-        view, counts[: ranking.FEEDBACK_STORIES], ranking.FEEDBACK_WORDS, scores
+        counts[: ranking.FEEDBACK_STORIES], ranking.FEEDBACK_WORDS, scores.frequencies
     )
     terms = expanded_terms(words, found)
     rescored = scores.counted_scores([h.docnum for h in top], counts, terms)

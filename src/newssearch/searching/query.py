@@ -33,6 +33,7 @@ from whoosh import query as wq
 
 from newssearch import analysis
 from newssearch.engine.reader import IndexView
+from newssearch.engine.stats import Frequencies
 from newssearch.errors import QueryError
 from newssearch.searching import ranking
 from newssearch.searching.dates import check_range, parse_date
@@ -83,6 +84,11 @@ class ParsedQuery:
     open_ends: tuple[str, ...] = ()
     """Plain text's words written with a `?` after them: sentence punctuation, unless
     the index does not know the word, when the `?` is a wildcard (`gaz?`)."""
+
+    @property
+    def only_dates(self) -> bool:
+        """Whether the query is date limits alone (or `*`): nothing to rank by."""
+        return self.any_word is None and isinstance(self.all_words, wq.Every)
 
 
 def _parser(schema: Any, group: Any) -> Any:
@@ -240,32 +246,34 @@ def word_tiers(
 
 
 def telling_words(
-    words: tuple[tuple[str, int], ...], view: IndexView
+    words: tuple[tuple[str, int], ...], counts: Frequencies
 ) -> tuple[tuple[str, int], ...]:
     """The `MAX_QUERY_WORDS` words of plain text with the highest `word_weight` x idf
     (words the index does not hold count least), in their first order."""
     if len(words) <= MAX_QUERY_WORDS:
         return words
-    stories = view.doc_count()
+    stories = counts.doc_count()
 
     def telling(item: tuple[str, int]) -> float:
-        found = max(view.doc_frequency(f, item[0]) for f in SEARCH_FIELDS)
+        found = max(counts.doc_frequency(f, item[0]) for f in SEARCH_FIELDS)
         return word_weight(item[1]) * ranking.idf(found, stories) if found else -1.0
 
     kept = set(sorted(words, key=lambda item: (-telling(item), item[0]))[:MAX_QUERY_WORDS])
     return tuple(item for item in words if item in kept)
 
 
-def expand(parsed: ParsedQuery, view: IndexView) -> ParsedQuery:
+def expand(parsed: ParsedQuery, view: IndexView, counts: Frequencies | None = None) -> ParsedQuery:
     """Replace each wildcard, fuzzy term and range by the indexed words it stands for, once
     (Whoosh would otherwise expand it again for every tier and every highlighted hit).
     Refuse one that stands for more than `MAX_EXPANSION` words: it is slow and finds
     nothing useful. A bare `*` becomes "every story". A clause the two tiers share stays
     one object in both, so that what it matches is worked out once. Plain text with
-    more than `MAX_QUERY_WORDS` words keeps its most telling ones (`telling_words`)."""
+    more than `MAX_QUERY_WORDS` words keeps its most telling ones (`telling_words`).
+    `counts`: the word frequencies that choose them (the index's own by default)."""
     if parsed.words:
-        words = telling_words(parsed.words, view)
-        wildcards = _open_ends(parsed.open_ends, dict(words), view)
+        counts = counts or ranking.frequencies(view)
+        words = telling_words(parsed.words, counts)
+        wildcards = _open_ends(parsed.open_ends, dict(words), view, counts)
         if words == parsed.words and not wildcards:
             return parsed
         tiers = word_tiers(words, wildcards)
@@ -299,23 +307,29 @@ def expand(parsed: ParsedQuery, view: IndexView) -> ParsedQuery:
 
 
 def _open_ends(
-    ends: tuple[str, ...], words: dict[str, int], view: IndexView
+    ends: tuple[str, ...], words: dict[str, int], view: IndexView, counts: Frequencies
 ) -> dict[str, list[str]]:
     """The words written with a `?` after them that the index does not know, each with
     the indexed words it stands for as a wildcard (`gaz?`: `gaza`)."""
     found: dict[str, list[str]] = {}
     for end in ends:
         term = analysis.term_of(end)
-        known = sum(view.doc_frequency(f, term) for f in SEARCH_FIELDS) if term else 1
+        known = sum(counts.doc_frequency(f, term) for f in SEARCH_FIELDS) if term else 1
         if term not in words or known:
             continue
-        stands_for = set()
-        for field in SEARCH_FIELDS:
-            wildcard = wq.Wildcard(field, analysis.fold(end) + "?")
-            stands_for.update(view.expansions(wildcard, MAX_EXPANSION)[:MAX_EXPANSION])
+        stands_for = set(open_end(view, end))
         if stands_for:
             found[term] = sorted(stands_for)
     return found
+
+
+def open_end(view: IndexView, end: str) -> list[str]:
+    """The indexed words `end` followed by a `?` stands for, as a wildcard."""
+    stands_for: set[str] = set()
+    for field in SEARCH_FIELDS:
+        wildcard = wq.Wildcard(field, analysis.fold(end) + "?")
+        stands_for.update(view.expansions(wildcard, MAX_EXPANSION)[:MAX_EXPANSION])
+    return sorted(stands_for)
 
 
 def _any_word(all_words: Any, text: str) -> Any:

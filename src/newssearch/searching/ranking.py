@@ -19,14 +19,14 @@ from __future__ import annotations
 import math
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from whoosh import scoring
 
 from newssearch.engine.reader import IndexView
 from newssearch.engine.scoring import Ranked, Scores
-from newssearch.engine.stats import CorpusStats
+from newssearch.engine.stats import CorpusStats, Frequencies
 
 HEADLINE_BOOST = 1.0
 """A headline's words are most often in the body too, so they already count twice."""
@@ -73,6 +73,11 @@ class BM25(scoring.BM25F):  # type: ignore[misc]
 def weighting() -> Any:
     """The Whoosh scoring model searches use."""
     return BM25(B=BM25_B, K1=BM25_K1)
+
+
+def frequencies(view: IndexView, stats: CorpusStats | None = None) -> Frequencies:
+    """Word frequencies with the ranking's idf: the index's, or those of `stats`."""
+    return Frequencies(idf, searcher=view.searcher, stats=stats)
 
 
 def scores(view: IndexView, within: set[int] | None, stats: CorpusStats | None = None) -> Scores:
@@ -198,23 +203,28 @@ def shown_score(score: float, full: bool, reordered: bool = False) -> float:
     return (1.0 if full else 0.0) + (0.5 if reordered else 0.0) + score / (1.0 + score) / 2
 
 
+def blended(scores: list[float], dates: list[datetime | None]) -> list[float]:
+    """Each score x 2^(-age / half-life), the age counted back from the newest of the
+    dates (a story without a date counts as a year older than the oldest); the scores
+    unchanged when none has a date."""
+    known = [d for d in dates if d is not None]
+    if not known:
+        return scores
+    newest, oldest = max(known), min(known)
+    found = []
+    for score, d in zip(scores, dates, strict=True):
+        age = (newest - (d or oldest - timedelta(days=365))).total_seconds() / 86400
+        found.append(float(score * 0.5 ** (age / RECENT_HALF_LIFE_DAYS)))
+    return found
+
+
 def by_recency(
     view: IndexView, hits: list[tuple[Ranked, float, bool]]
 ) -> list[tuple[Ranked, float, bool]]:
-    """Re-rank (hit, score, partial) by score x 2^(-age / half-life), the age counted back
-    from the newest hit (a story without a date counts as a year older than the oldest);
-    the blended score is the one shown."""
+    """Re-rank (hit, score, partial) by `blended` scores, ties by story code; the blended
+    score is the one shown."""
     dates = view.dates_of([h.docnum for h, _, _ in hits])
-    known = [d for d in dates.values() if d is not None]
-    if not known:
-        return hits
-    newest, oldest = max(known), min(known)
-
-    def blended(score: float, docnum: int) -> float:
-        d = dates[docnum] or oldest - timedelta(days=365)
-        age = (newest - d).total_seconds() / 86400
-        return float(score * 0.5 ** (age / RECENT_HALF_LIFE_DAYS))
-
-    reranked = [(h, blended(score, h.docnum), partial) for h, score, partial in hits]
-    reranked.sort(key=lambda item: (-item[1], item[0].docnum))
+    scores = blended([score for _, score, _ in hits], [dates[h.docnum] for h, _, _ in hits])
+    reranked = [(h, score, partial) for (h, _, partial), score in zip(hits, scores, strict=True)]
+    reranked.sort(key=lambda item: (-item[1], view.code(item[0].docnum)))
     return reranked

@@ -13,14 +13,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from whoosh import query as wq
-
+from newssearch import analysis
 from newssearch.engine.reader import IndexView
 from newssearch.engine.scoring import Ranked
+from newssearch.engine.stats import CorpusStats
 from newssearch.errors import QueryError
 from newssearch.models import Hit, IndexStats, SearchResult, Sort, Story
 from newssearch.searching import feedback, ranking, snippets
-from newssearch.searching.query import ParsedQuery, expand, word_weight
+from newssearch.searching.query import SEARCH_FIELDS, ParsedQuery, expand, open_end, word_weight
 from newssearch.searching.suggest import suggest
 
 
@@ -54,9 +54,12 @@ def run_search(
     sort: Sort,
     recent: bool = False,
     language: str | None = None,
+    stats: CorpusStats | None = None,
+    reorder: bool = True,
 ) -> SearchResult:
     """Run `parsed` and return page `page` of `limit` hits, with the totals and, when
-    the query finds little, a suggested spelling.
+    the query finds little, a suggested spelling. `stats`: corpus statistics to choose
+    words and score with, when not the index's own; `reorder` off: no feedback.
 
     The stories that *match* a plain query hold all of its words: they make the total,
     the date orders and the first hits. A relevance list then goes on with the stories
@@ -65,9 +68,8 @@ def run_search(
     check_page(limit, page)
     if recent and sort is not Sort.relevance:
         raise QueryError("recent ranking blends relevance with dates; it cannot sort by date")
-    parsed = expand(parsed, view)
-    only_dates = parsed.any_word is None and isinstance(parsed.all_words, wq.Every)
-    if only_dates and sort is Sort.relevance:
+    parsed = expand(parsed, view, ranking.frequencies(view, stats))
+    if parsed.only_dates and sort is Sort.relevance:
         sort = Sort.newest  # a date-only query, or `*`, has nothing to rank by
     within = limits(view, parsed.since, parsed.until, language)
     if within is not None and not within:
@@ -77,15 +79,7 @@ def run_search(
     if parsed.any_word is not None and by_date is None:
         tiers.append(parsed.any_word)
     wanted = max(limit * page, ranking.RECENT_POOL) if recent else limit * page
-    words = {word: word_weight(n) for word, n in parsed.words} if by_date is None else {}
-    depth = max(wanted, ranking.FEEDBACK_DEPTH) if words and ranking.FEEDBACK else wanted
-    found = ranking.ranked(view, tiers, within=within, wanted=depth, by_date=by_date)
-    reordered = 0
-    if words and ranking.FEEDBACK:
-        scores = ranking.scores(view, within)
-        hits, of_tier = feedback.rerank(view, scores, words, found.hits, found.tiers)
-        found = ranking.Tiered(hits[:wanted], of_tier[:wanted], found.counts)
-        reordered = ranking.FEEDBACK_DEPTH
+    found, reordered = _ordered(view, parsed, tiers, within, wanted, by_date, stats, reorder)
     shown = [
         (h, 0.0 if by_date else ranking.shown_score(h.score, tier == 0, n < reordered), tier > 0)
         for n, (h, tier) in enumerate(zip(found.hits, found.tiers, strict=True))
@@ -104,6 +98,49 @@ def run_search(
         partial_total=found.counts[-1] - total,
         suggestion=suggest(view, parsed, text, total),
     )
+
+
+def _ordered(
+    view: IndexView,
+    parsed: ParsedQuery,
+    tiers: list[Any],
+    within: set[int] | None,
+    wanted: int,
+    by_date: str | None,
+    stats: CorpusStats | None,
+    reorder: bool,
+) -> tuple[ranking.Tiered, int]:
+    """The first `wanted` hits of the tiers, and how many of the first were ordered again
+    by feedback (plain text's, when `reorder` and `ranking.FEEDBACK` are on)."""
+    words = {word: word_weight(n) for word, n in parsed.words} if by_date is None else {}
+    reorder = bool(words and ranking.FEEDBACK and reorder)
+    depth = max(wanted, ranking.FEEDBACK_DEPTH) if reorder else wanted
+    found = ranking.ranked(view, tiers, within=within, wanted=depth, by_date=by_date, stats=stats)
+    if not reorder:
+        return found, 0
+    scores = ranking.scores(view, within, stats)
+    hits, of_tier = feedback.rerank(view, scores, words, found.hits, found.tiers)
+    return ranking.Tiered(hits[:wanted], of_tier[:wanted], found.counts), ranking.FEEDBACK_DEPTH
+
+
+def corpus_stats(
+    view: IndexView, parsed: ParsedQuery | None, terms: list[tuple[str, str]]
+) -> CorpusStats:
+    """This index's corpus statistics for every word a query may be searched by (all of
+    plain text's words, the words its wildcards stand for here) and for `terms`."""
+    words = list(terms)
+    if parsed is not None:
+        for stem, _ in parsed.words:
+            words += [(f, stem) for f in SEARCH_FIELDS]
+        for end in parsed.open_ends:
+            for word in [analysis.term_of(end), *open_end(view, end)]:
+                words += [(f, word) for f in SEARCH_FIELDS if word]
+        if not parsed.words:
+            expanded = expand(parsed, view)
+            for q in (expanded.all_words, expanded.any_word):
+                if q is not None:
+                    words += [(f, t) for f, t in q.iter_all_terms() if f in SEARCH_FIELDS]
+    return view.corpus_stats(words)
 
 
 def page_of(

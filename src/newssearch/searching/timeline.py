@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from newssearch.engine.reader import IndexView
+from newssearch.engine.stats import CorpusStats
 from newssearch.errors import QueryError
 from newssearch.models import Period, Timeline, TimelineBucket
 from newssearch.searching import ranking
@@ -71,10 +72,12 @@ def run_timeline(
     *,
     by: Period | None,
     language: str | None = None,
+    span: tuple[date, date] | None = None,
+    stats: CorpusStats | None = None,
 ) -> Timeline:
     """Count the stories `run_search` would match, per period of kind `by` (None: chosen
     by `period_for` from the range)."""
-    parsed = expand(parsed, view)
+    parsed = expand(parsed, view, ranking.frequencies(view, stats))
     within = limits(view, parsed.since, parsed.until, language)
     q = parsed.all_words  # the stories that match: those holding every word
     scores = ranking.scores(view, within)
@@ -85,14 +88,16 @@ def run_timeline(
     undated = len(docs) - len(dates)
     first = parsed.since.date() if parsed.since else min(dates, default=None)
     last = parsed.until.date() if parsed.until else max(dates, default=None)
+    if span is not None:  # the periods to count over, given (a cluster's shards share it)
+        first, last = span
     if by is None:
         by = period_for(first, last) if first and last else Period.month
     counts: dict[date, int] = {}
     for d in dates:
         start = period_start(d, by)
         counts[start] = counts.get(start, 0) + 1
-    lo = [period_start(parsed.since.date(), by)] if parsed.since else []
-    hi = [period_start(parsed.until.date(), by)] if parsed.until else []
+    lo = [period_start(first, by)] if first and (parsed.since or span) else []
+    hi = [period_start(last, by)] if last and (parsed.until or span) else []
     buckets: list[TimelineBucket] = []
     if counts or (lo and hi):
         current = min(lo or [min(counts)])

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib.resources import files
+from typing import Any
 
 import jinja2
 from anyio import to_thread
@@ -91,17 +92,21 @@ async def _http(request: Request, exc: Exception) -> Response:
     return response
 
 
-def create_app(index_path: str, *, allowed_hosts: Sequence[str] = ("*",)) -> Starlette:
+def create_app(
+    index_path: str, *, allowed_hosts: Sequence[str] = ("*",), index: Any = None
+) -> Starlette:
     """A Starlette app serving the index at `index_path`, which is opened now (so a
     missing or damaged index is an error before anything listens) and closed when the app
     shuts down.
 
     index_path: the index directory.
+    index: an index already open to serve instead (such as a cluster's
+        `ClusterIndex`: anything that answers as `NewsIndex` does).
     allowed_hosts: the host names requests may be addressed to ("*": any); a server on
         loopback takes only loopback names, so a web page cannot reach it through a
         domain that resolves to 127.0.0.1.
     """
-    ix = NewsIndex.open(index_path)
+    ix = index if index is not None else NewsIndex.open(index_path)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

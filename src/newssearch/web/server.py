@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable
+from typing import Any
 
 from newssearch import NewsSearchError
 from newssearch.web.app import create_app
@@ -46,17 +47,25 @@ def url_of(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def serve(index_path: str, *, host: str, port: int, ready: Callable[[str], None]) -> None:
+def serve(
+    index_path: str,
+    *,
+    host: str,
+    port: int,
+    ready: Callable[[str], None],
+    index: Any = None,
+) -> None:
     """Serve the index at `index_path` on `host`:`port` until interrupted.
 
     index_path: the index directory (it must exist).
+    index: an index already open to serve instead (see `app.create_app`).
     host, port: where to listen; port 0 takes any free port.
     ready: called with the server's address once it listens.
     """
     import uvicorn
 
     allowed = (*LOOPBACK_NAMES, host) if is_loopback(host) else ("*",)
-    app = create_app(index_path, allowed_hosts=allowed)
+    app = create_app(index_path, allowed_hosts=allowed, index=index)
     # IPPROTO_TCP said outright: asyncio turns Nagle's algorithm off only on sockets that
     # say so, and with it on a keep-alive response waits 40 ms for the client's ACK
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

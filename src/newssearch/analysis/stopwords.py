@@ -5,7 +5,8 @@ word in either language (`ARABIC_SCRIPT_STOP_WORDS`). Both lists are kept in the
 `normalize` gives (so `على` and `علی` are one word) and leave out words that are function
 words in one language but content words in the other or names (`علی` is Ali in both).
 Persian lists the pieces that a zero-width non-joiner separates (`می`, `ها`, `های`):
-`کتاب‌ها` and `کتابها` must differ only by what the stemmer removes.
+`کتاب‌ها` and `کتابها` must differ only by what the stemmer removes. The verb `شود`
+("becomes") stays a word: `می شود` is a phrase people search for.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from newssearch.analysis.normalize import normalize
 
 _PERSIAN = """
 و در به از که این آن را با برای تا بر یا هم نیز اما ولی اگر چون چه پس هر همه
-است هست نیست بود بوده باشد باشند شد شده شود شوند می نمی ها های هایی ای ام ایم اید اند
+است هست نیست بود بوده باشد باشند شد شده می نمی ها های هایی ای ام ایم اید اند
 خود او وی ما من تو شما آنها ایشان اینها آنان ایشان
 یک دیگر بین روی زیر پیش بعد قبل طی ضمن نزد درباره همچنین اینکه آنکه چنین چنان
 کرد کرده کند کنند کنیم کردن کردند دارد دارند داشت داشته داشتند

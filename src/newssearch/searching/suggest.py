@@ -11,6 +11,7 @@ import re
 
 from whoosh import query as wq
 
+from newssearch import analysis
 from newssearch.engine.reader import IndexView
 from newssearch.engine.vocabulary import edit_distance
 from newssearch.searching.query import ParsedQuery
@@ -39,17 +40,17 @@ def suggest(view: IndexView, parsed: ParsedQuery, text: str, total: int) -> str 
         if stem is None or stem not in stems:
             continue
         freq = view.doc_frequency("body", stem) + view.doc_frequency("headline", stem)
-        known = view.doc_frequency("spell_headline", token.lower()) > 0
+        known = view.doc_frequency("spell_headline", analysis.fold(token)) > 0
         if freq and (total or freq >= MIN_RESULTS or known):
             continue
         best: tuple[int, int, str] | None = None
-        for candidate in view.spellings(token.lower(), limit=20, maxdist=2):
+        for candidate in view.spellings(analysis.fold(token), limit=20, maxdist=2):
             c_stem = next(iter(view.analyze(candidate)), candidate)
             c_freq = view.doc_frequency("body", c_stem) + view.doc_frequency("headline", c_stem)
             if c_freq > max(10 * freq, MIN_RESULTS):
                 # the nearest spelling first, then the most common
                 surface = view.doc_frequency("spell_headline", candidate)
-                key = (edit_distance(token.lower(), candidate), -surface, candidate)
+                key = (edit_distance(analysis.fold(token), candidate), -surface, candidate)
                 best = key if best is None or key < best else best
         if best is not None:
             replaced = re.sub(rf"\b{re.escape(token)}\b", best[2], replaced)

@@ -43,6 +43,9 @@ META_FILE = "newssearch.json"
 RUN_LOCK = "newssearch-run"
 LOCK_WAIT = 3.0
 """Seconds a second writer waits for the index before giving up."""
+NAME_BYTES = "surrogateescape"
+"""How the side file keeps the bytes of file names that are not UTF-8 (as Python's
+file system functions hand them over): as they are."""
 
 
 def open_index(path: str) -> Any:
@@ -145,7 +148,7 @@ def is_empty(path: str) -> bool:
 def read_meta(path: str) -> dict[str, Any]:
     """Read the side file; a missing or unreadable one reads as empty."""
     try:
-        with open(os.path.join(path, META_FILE), encoding="utf-8") as f:
+        with open(os.path.join(path, META_FILE), encoding="utf-8", errors=NAME_BYTES) as f:
             meta = json.load(f)
     except (OSError, ValueError):
         return {}
@@ -157,14 +160,14 @@ def write_meta(path: str, meta: dict[str, Any]) -> None:
     target = os.path.join(path, META_FILE)
     text = json.dumps(meta, ensure_ascii=False, sort_keys=True)
     try:
-        with open(target, encoding="utf-8") as f:
+        with open(target, encoding="utf-8", errors=NAME_BYTES) as f:
             if f.read() == text:
                 return  # a run that changes nothing writes nothing
     except (OSError, ValueError):
         pass
     tmp = target + ".tmp"
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
+        with open(tmp, "w", encoding="utf-8", errors=NAME_BYTES) as f:
             f.write(text)
         os.replace(tmp, target)
     except OSError:

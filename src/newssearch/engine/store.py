@@ -34,7 +34,9 @@ from newssearch.errors import (
     IndexDamaged,
     IndexLocked,
     IndexNotFound,
+    IndexWriteError,
     InputError,
+    NewsSearchError,
     damaged,
     shown,
 )
@@ -181,7 +183,11 @@ class _RunLock:
         self._lock = FileStorage(path).lock(RUN_LOCK)
 
     def __enter__(self) -> _RunLock:
-        if not try_for(self._lock.acquire, timeout=LOCK_WAIT, delay=0.05):
+        try:
+            taken = try_for(self._lock.acquire, timeout=LOCK_WAIT, delay=0.05)
+        except OSError as e:  # the lock file cannot be made: a read-only directory
+            raise _unwritable(self._path, e) from e
+        if not taken:
             raise IndexLocked(f"the index at {shown(self._path)} is locked by another writer")
         return self
 
@@ -196,7 +202,15 @@ def run_lock(path: str) -> _RunLock:
         os.makedirs(path, exist_ok=True)
         return _RunLock(path)
     except OSError as e:
-        raise InputError(f"cannot create an index at {shown(path)}: {e.strerror or e}") from e
+        raise _unwritable(path, e) from e
+
+
+def _unwritable(path: str, error: OSError) -> NewsSearchError:
+    """The error for an index directory that cannot be written (or made)."""
+    reason = error.strerror or str(error)
+    if holds_index(path):
+        return IndexWriteError(f"cannot write to the index at {shown(path)}: {reason}")
+    return InputError(f"cannot create an index at {shown(path)}: {reason}")
 
 
 def remove_orphans(ix: Any) -> None:

@@ -47,7 +47,16 @@ _USAGE_ERROR: type[Exception] = next(
 
 
 class _Commands(TyperGroup):
-    """The command group, printing a usage error as one line."""
+    """The command group, printing a usage error (or a Ctrl-C that came before a command
+    took it over) as one line."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _Terminated:
+            _fail("terminated", EXIT_TERMINATED)
+        except KeyboardInterrupt:  # before the command's own error handling took over
+            _fail("interrupted", EXIT_INTERRUPTED)
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         try:
@@ -202,4 +211,7 @@ def main(
     """
     if debug:
         os.environ["NEWSSEARCH_DEBUG"] = "1"
+    # Ctrl-C and SIGTERM become exceptions, so that a run cancels cleanly (workers
+    # stopped, files removed) and ends with one line (`reported_errors`)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _on_sigterm)

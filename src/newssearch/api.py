@@ -273,15 +273,11 @@ class NewsIndex:
 
     def stats(self) -> IndexStats:
         """How many stories, over which dates, from which roots, and the size on disk."""
+        from newssearch.engine import store
         from newssearch.searching.search import collect_stats
 
-        size = sum(
-            os.path.getsize(os.path.join(self.path, n))
-            for n in os.listdir(self.path)
-            if os.path.isfile(os.path.join(self.path, n))
-        )
         with self._view() as view:
-            return collect_stats(view, size, self.roots())
+            return collect_stats(view, store.size_on_disk(self.path), self.roots())
 
     def roots(self) -> tuple[str, ...]:
         """The directories and files indexed into this index so far (resolved paths)."""

@@ -213,6 +213,18 @@ def _unwritable(path: str, error: OSError) -> NewsSearchError:
     return InputError(f"cannot create an index at {shown(path)}: {reason}")
 
 
+def size_on_disk(path: str) -> int:
+    """The bytes the files of the index directory take (a file that a writer's commit
+    removes meanwhile counts for nothing)."""
+    total = 0
+    with os.scandir(path) as entries:
+        for entry in entries:
+            with contextlib.suppress(FileNotFoundError):
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
 def remove_orphans(ix: Any) -> None:
     """Delete the files in the index directory that its table of contents does not use:
     the segments of a run that failed or was cancelled (on a full disk, they are what

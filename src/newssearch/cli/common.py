@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from newssearch.models import DEFAULT_INDEX
 from newssearch.output import Format, TableFormat, TextFormat
@@ -69,6 +69,15 @@ class _Commands(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code or 0)
+
+
+class Command(TyperCommand):
+    """A command whose usage line names its arguments as their help does (`QUERY`; typer
+    writes a required one as `{QUERY}`)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces: list[str] = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
 
 
 app = typer.Typer(

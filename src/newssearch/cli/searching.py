@@ -11,6 +11,7 @@ from newssearch.cli.common import (
     EXIT_NONE,
     EXIT_OK,
     Code,
+    Command,
     HitsFormat,
     IndexDir,
     Limit,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     pass
 
 
-@app.command()
+@app.command(cls=Command)
 def search(
     query: Annotated[
         str,
@@ -83,7 +84,7 @@ def search(
     raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
 
 
-@app.command()
+@app.command(cls=Command)
 def show(
     code: Code,
     index_dir: IndexDir = DEFAULT_INDEX,
@@ -108,7 +109,7 @@ def show(
         render_story(story, fmt, sys.stdout)
 
 
-@app.command()
+@app.command(cls=Command)
 def stats(
     index_dir: IndexDir = DEFAULT_INDEX,
     fmt: SummaryFormat = TableFormat.table,
@@ -129,7 +130,7 @@ def stats(
         render_stats(summary, fmt, sys.stdout)
 
 
-@app.command()
+@app.command(cls=Command)
 def similar(
     code: Code,
     index_dir: IndexDir = DEFAULT_INDEX,
@@ -162,7 +163,7 @@ def similar(
     raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
 
 
-@app.command()
+@app.command(cls=Command)
 def timeline(
     query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for, as for search.")],
     index_dir: IndexDir = DEFAULT_INDEX,

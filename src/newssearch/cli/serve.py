@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
-from newssearch.cli.common import IndexDir, app, reported_errors
+from newssearch.cli.common import Command, IndexDir, app, reported_errors
 from newssearch.models import DEFAULT_INDEX
 
 
-@app.command()
+@app.command(cls=Command)
 def serve(
     index_dir: IndexDir = DEFAULT_INDEX,
     host: Annotated[

@@ -300,7 +300,6 @@ class NewsIndex:
         index (opening one costs a file open per segment, and a view keeps what it has
         worked out, such as the archive's dates in order, so it is kept between
         searches)."""
-        from newssearch.engine import store
         from newssearch.engine.reader import IndexView
         from newssearch.errors import DAMAGE_ERRORS
         from newssearch.searching import ranking
@@ -313,10 +312,9 @@ class NewsIndex:
                     searcher.close()
                     searcher = None
                 if searcher is None:
-                    # Whoosh's reader() itself retries when a commit removes files under it
-                    searcher = store.retry_vanished(
-                        lambda: self._ix.searcher(weighting=ranking.weighting())
-                    )
+                    # Whoosh's reader() itself retries (10 times, 50 ms apart) when a
+                    # commit removes files under it: a retry around it would multiply that
+                    searcher = self._ix.searcher(weighting=ranking.weighting())
                     self._local.searcher = searcher
                     self._local.view = IndexView(searcher)
             except DAMAGE_ERRORS as e:

@@ -38,12 +38,21 @@ unit: $(STAMP)
 test-long: $(STAMP)
 	NEWSSEARCH_LONG_TESTS=1 $(BIN)/pytest -q -m long --durations=10
 
-## test-lowest: the tests with the lowest versions of the dependencies pyproject.toml allows
+## test-lowest: the tests with the lowest versions of the dependencies pyproject.toml allows,
+## and the wheel installed beside a host's older pins of rich and typer
+HOST_PINS := 'rich==14.3.*' 'typer==0.27.*'
 test-lowest: $(STAMP)
-	rm -rf .venv-lowest
+	rm -rf .venv-lowest .venv-host .cache/wheel
 	$(PYTHON) -m venv .venv-lowest
 	.venv-lowest/bin/python -m pip install --quiet -c constraints-lowest.txt -e '.[dev,cluster]'
 	.venv-lowest/bin/pytest -q -m "not long" -p no:cacheprovider
+	$(PYTHON) -m venv .venv-host
+	.venv-host/bin/python -m pip install --quiet $(HOST_PINS)
+	.venv-host/bin/python -m pip wheel --quiet --no-deps -w .cache/wheel .
+	.venv-host/bin/python -m pip install --quiet .cache/wheel/newssearch-*.whl $(HOST_PINS)
+	.venv-host/bin/python -m pip check
+	.venv-host/bin/newssearch index data --index .cache/wheel/index --quiet
+	.venv-host/bin/newssearch search "gaza truce" --index .cache/wheel/index --limit 1 --format json
 
 ## bench: indexing and search speed against naive Whoosh (needs ../shared)
 bench: $(STAMP)
@@ -70,4 +79,4 @@ known-item: $(STAMP)
 	$(BIN)/python bench/known_item.py
 
 clean:
-	rm -rf $(VENV) .venv-lowest .cache .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-lowest .venv-host .cache .mypy_cache .pytest_cache .ruff_cache

@@ -280,15 +280,11 @@ class NewsIndex:
 
     def stats(self) -> IndexStats:
         """How many stories, over which dates, from which roots, and the size on disk."""
+        from newssearch.engine import store
         from newssearch.searching.search import collect_stats
 
-        size = sum(
-            os.path.getsize(os.path.join(self.path, n))
-            for n in os.listdir(self.path)
-            if os.path.isfile(os.path.join(self.path, n))
-        )
         with self._view() as view:
-            return collect_stats(view, size, self.roots())
+            return collect_stats(view, store.size_on_disk(self.path), self.roots())
 
     def roots(self) -> tuple[str, ...]:
         """The directories and files indexed into this index so far (resolved paths)."""
@@ -311,7 +307,6 @@ class NewsIndex:
         index (opening one costs a file open per segment, and a view keeps what it has
         worked out, such as the archive's dates in order, so it is kept between
         searches)."""
-        from newssearch.engine import store
         from newssearch.engine.reader import IndexView
         from newssearch.errors import DAMAGE_ERRORS
         from newssearch.searching import ranking
@@ -324,10 +319,9 @@ class NewsIndex:
                     searcher.close()
                     searcher = None
                 if searcher is None:
-                    # Whoosh's reader() itself retries when a commit removes files under it
-                    searcher = store.retry_vanished(
-                        lambda: self._ix.searcher(weighting=ranking.weighting())
-                    )
+                    # Whoosh's reader() itself retries (10 times, 50 ms apart) when a
+                    # commit removes files under it: a retry around it would multiply that
+                    searcher = self._ix.searcher(weighting=ranking.weighting())
                     self._local.searcher = searcher
                     self._local.view = IndexView(searcher)
             except DAMAGE_ERRORS as e:

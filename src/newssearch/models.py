@@ -58,21 +58,19 @@ class Phase(StrEnum):
     """The stages of an indexing run, as reported to a `Progress` callback."""
 
     scanning = "scanning"
-    """Listing the files under the roots (`total` is None: not known yet)."""
+    """Listing the files under the roots (`total` is None until the walk is over)."""
     reading = "reading"
-    """Reading and parsing changed files."""
-    writing = "writing"
-    """Writing the index segments of what was read."""
+    """Reading and parsing new and changed files, each story handed to the writer."""
     committing = "committing"
-    """Making the new segments visible."""
+    """Finishing the segments (workers included) and making them visible."""
     merging = "merging"
     """Merging small segments."""
 
 
 Progress = Callable[[Phase, int, int | None], None]
 """Called as an indexing run goes with (phase, done, total): files for `scanning` and
-`reading`, stories for `writing`, segments for `committing` and `merging`; `total` is
-None while it is not known."""
+`reading`, stories written so far for `committing`, nothing counted for `merging`;
+`total` is None while it is not known."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -245,8 +245,8 @@ def progress_bar(err: Console) -> Iterator[Callable[[str, int, int | None], None
             for name, task in tasks.items():
                 if name != phase and not bar.tasks[task].finished:
                     bar.update(task, total=bar.tasks[task].completed)  # that phase is over
-            if phase not in tasks:
-                tasks[phase] = bar.add_task(phase, total=total)
+            if phase not in tasks:  # (drawn at once, with its count)
+                tasks[phase] = bar.add_task(phase, total=total, completed=done)
             bar.update(tasks[phase], completed=done, total=total)
 
         yield show

@@ -16,7 +16,17 @@ from typing import Any
 
 from newssearch.models import Hit, IndexReport, IndexStats, SearchResult, Story, Timeline
 
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_NOT_FOR_JSON = re.compile("[\x7f-\x9f\ud800-\udfff]")
+
+
+def _escaped(char: str) -> str:
+    """`\\xNN` for a control character or for a byte of a file name that is not UTF-8
+    (Python hands those over as the surrogates U+DC80-U+DCFF), else `\\uNNNN`."""
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def clean(text: str) -> str:
@@ -25,16 +35,22 @@ def clean(text: str) -> str:
     shown escaped (`\\x1b`), never sent as they are."""
     if text.isprintable():
         return text
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _UNPRINTABLE.sub(lambda m: _escaped(m.group()), text)
 
 
 def dumps(doc: Any, *, indent: int | None = 2) -> str:
-    """JSON text: control characters escaped (JSON escapes C0 itself; C1 too, here), and a
-    file name's bytes that are not UTF-8 shown as `\\xNN`."""
+    """JSON text, valid whatever the data: C1 control characters escaped as well as C0
+    (which JSON escapes itself), and a file name's bytes that are not UTF-8 given as the
+    text `\\xNN` (as the other formats show them)."""
     text = json.dumps(doc, ensure_ascii=False, indent=indent)
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _NOT_FOR_JSON.sub(lambda m: _json_escaped(m.group()), text)
+
+
+def _json_escaped(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:
+        return "\\" + _escaped(char)  # a backslash in JSON, then xNN
+    return f"\\u{code:04x}"
 
 
 def iso(d: datetime | None) -> str | None:

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from newssearch.models import DEFAULT_INDEX, Language
 from newssearch.output import Format, TableFormat, TextFormat
@@ -47,7 +47,16 @@ _USAGE_ERROR: type[Exception] = next(
 
 
 class _Commands(TyperGroup):
-    """The command group, printing a usage error as one line."""
+    """The command group, printing a usage error (or a Ctrl-C that came before a command
+    took it over) as one line."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _Terminated:
+            _fail("terminated", EXIT_TERMINATED)
+        except KeyboardInterrupt:  # before the command's own error handling took over
+            _fail("interrupted", EXIT_INTERRUPTED)
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         try:
@@ -60,6 +69,15 @@ class _Commands(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code or 0)
+
+
+class Command(TyperCommand):
+    """A command whose usage line names its arguments as their help does (`QUERY`; typer
+    writes a required one as `{QUERY}`)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces: list[str] = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
 
 
 app = typer.Typer(
@@ -240,4 +258,7 @@ def main(
     """
     if debug:
         os.environ["NEWSSEARCH_DEBUG"] = "1"
+    # Ctrl-C and SIGTERM become exceptions, so that a run cancels cleanly (workers
+    # stopped, files removed) and ends with one line (`reported_errors`)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _on_sigterm)

@@ -10,6 +10,7 @@ import typer
 from newssearch.cli.common import (
     EXIT_NONE,
     EXIT_OK,
+    Command,
     IndexDir,
     app,
     reported_errors,
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from newssearch.models import IndexReport
 
 
-@app.command()
+@app.command(cls=Command)
 def index(
     paths: Annotated[
         list[str] | None,
@@ -137,7 +138,7 @@ def _index_with_progress(
         return index_stories(index_dir, paths, options, progress=advance)
 
 
-@app.command()
+@app.command(cls=Command)
 def forget(
     root: Annotated[
         str, typer.Argument(metavar="ROOT", help="An indexed root, as 'stats' lists it.")

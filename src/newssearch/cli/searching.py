@@ -13,6 +13,7 @@ from newssearch.cli.common import (
     AllowPartial,
     Cluster,
     Code,
+    Command,
     HitsFormat,
     IndexDir,
     Lang,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     pass
 
 
-@app.command()
+@app.command(cls=Command)
 def search(
     query: Annotated[
         str,
@@ -91,7 +92,7 @@ def search(
     raise typer.Exit(EXIT_OK if result.total or result.partial_total else EXIT_NONE)
 
 
-@app.command()
+@app.command(cls=Command)
 def show(
     code: Code,
     index_dir: IndexDir = DEFAULT_INDEX,
@@ -117,7 +118,7 @@ def show(
         render_story(story, fmt, sys.stdout)
 
 
-@app.command()
+@app.command(cls=Command)
 def stats(
     index_dir: IndexDir = DEFAULT_INDEX,
     cluster: Cluster = None,
@@ -139,7 +140,7 @@ def stats(
         render_stats(summary, fmt, sys.stdout)
 
 
-@app.command()
+@app.command(cls=Command)
 def similar(
     code: Code,
     index_dir: IndexDir = DEFAULT_INDEX,
@@ -176,7 +177,7 @@ def similar(
     raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)
 
 
-@app.command()
+@app.command(cls=Command)
 def timeline(
     query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for, as for search.")],
     index_dir: IndexDir = DEFAULT_INDEX,

@@ -9,6 +9,7 @@ import typer
 from newssearch.cli.common import (
     AllowPartial,
     Cluster,
+    Command,
     IndexDir,
     app,
     fail,
@@ -18,7 +19,7 @@ from newssearch.cli.common import (
 from newssearch.models import DEFAULT_INDEX
 
 
-@app.command()
+@app.command(cls=Command)
 def serve(
     index_dir: IndexDir = DEFAULT_INDEX,
     cluster: Cluster = None,
@@ -60,7 +61,7 @@ def serve(
         run(index_dir, host=host, port=port, ready=ready, index=index)
 
 
-@app.command()
+@app.command(cls=Command)
 def shard(
     shards: Annotated[
         list[str],

@@ -11,9 +11,11 @@ processes, each of which writes its own segment. As shipped it can lose work qui
 
 `SafeMpWriter` commits only when every worker exited cleanly and the new segments hold
 exactly the documents it was given; otherwise it raises `WorkerFailed` and writes no
-table of contents, so the index keeps its last commit. Workers ignore Ctrl-C (the parent
-cancels them) and exit when the indexing process is gone. They are started by a small
-server process (`_STARTER`), not forked from the indexing process with its whole heap.
+table of contents, so the index keeps its last commit. Workers never see Ctrl-C (the
+parent cancels them) and exit when the indexing process is gone. They are started by a
+small server process (`_STARTER`), not forked from the indexing process with its whole
+heap, and a Ctrl-C or SIGTERM that comes while one starts waits until it has started, so
+that the parent knows every worker it must stop.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ import multiprocessing
 import os
 import queue
 import signal
+import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing import popen_forkserver, spawn
 from typing import Any
 
@@ -125,6 +130,40 @@ class _ServerPopen(popen_forkserver.Popen):
             spawn.get_preparation_data = prepare
 
 
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back while a worker starts, then act on them.
+
+    Raised half-way through starting a worker, `KeyboardInterrupt` would leave a worker
+    whose pid the parent never learnt: nothing would stop it, and it would fail with a
+    traceback once the parent's queues were gone. And Ctrl-C stays blocked in the fork
+    server started here, so neither it nor a worker it forks ever gets the Ctrl-C that a
+    terminal sends to every process of the command (the parent stops them itself).
+    Python runs signal handlers in the main thread only, so elsewhere nothing is held.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[tuple[int, Any]] = []
+    previous = {
+        signum: signal.signal(signum, lambda *caught: held.append(caught))
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for number, frame in held[:1]:
+            handler = previous[signal.Signals(number)]
+            if callable(handler):
+                handler(number, frame)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(number)
+
+
 class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
     """A worker: adds the documents of each job file to its own segment (written with a
     `TermPool`) and, when the parent says it is done, puts the segment on the result
@@ -196,7 +235,8 @@ class SafeMpWriter(StagedCommits, multiproc.MpWriter):  # type: ignore[misc]
         task.indexer = os.getpid()
         task.errorqueue = self.errorqueue
         self.tasks.append(task)
-        task.start()
+        with _signals_held():
+            task.start()
         return task
 
     def _commit_toc(self, segments: list[Any]) -> None:
@@ -225,4 +265,8 @@ class SafeMpWriter(StagedCommits, multiproc.MpWriter):  # type: ignore[misc]
             if task.pid is not None:  # started
                 task.join()
         self.tasks = []
+        # No worker reads the job queue any more: the process must not wait at its exit
+        # for the queue's thread to send what is left (a signal that came while the
+        # queue started its thread can leave that thread waiting for ever).
+        self.jobqueue.cancel_join_thread()
         super().cancel()

@@ -34,7 +34,9 @@ from newssearch.errors import (
     IndexDamaged,
     IndexLocked,
     IndexNotFound,
+    IndexWriteError,
     InputError,
+    NewsSearchError,
     damaged,
     shown,
 )
@@ -43,6 +45,9 @@ META_FILE = "newssearch.json"
 RUN_LOCK = "newssearch-run"
 LOCK_WAIT = 3.0
 """Seconds a second writer waits for the index before giving up."""
+NAME_BYTES = "surrogateescape"
+"""How the side file keeps the bytes of file names that are not UTF-8 (as Python's
+file system functions hand them over): as they are."""
 
 
 def open_index(path: str) -> Any:
@@ -145,7 +150,7 @@ def is_empty(path: str) -> bool:
 def read_meta(path: str) -> dict[str, Any]:
     """Read the side file; a missing or unreadable one reads as empty."""
     try:
-        with open(os.path.join(path, META_FILE), encoding="utf-8") as f:
+        with open(os.path.join(path, META_FILE), encoding="utf-8", errors=NAME_BYTES) as f:
             meta = json.load(f)
     except (OSError, ValueError):
         return {}
@@ -157,14 +162,14 @@ def write_meta(path: str, meta: dict[str, Any]) -> None:
     target = os.path.join(path, META_FILE)
     text = json.dumps(meta, ensure_ascii=False, sort_keys=True)
     try:
-        with open(target, encoding="utf-8") as f:
+        with open(target, encoding="utf-8", errors=NAME_BYTES) as f:
             if f.read() == text:
                 return  # a run that changes nothing writes nothing
     except (OSError, ValueError):
         pass
     tmp = target + ".tmp"
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
+        with open(tmp, "w", encoding="utf-8", errors=NAME_BYTES) as f:
             f.write(text)
         os.replace(tmp, target)
     except OSError:
@@ -178,7 +183,11 @@ class _RunLock:
         self._lock = FileStorage(path).lock(RUN_LOCK)
 
     def __enter__(self) -> _RunLock:
-        if not try_for(self._lock.acquire, timeout=LOCK_WAIT, delay=0.05):
+        try:
+            taken = try_for(self._lock.acquire, timeout=LOCK_WAIT, delay=0.05)
+        except OSError as e:  # the lock file cannot be made: a read-only directory
+            raise _unwritable(self._path, e) from e
+        if not taken:
             raise IndexLocked(f"the index at {shown(self._path)} is locked by another writer")
         return self
 
@@ -193,7 +202,27 @@ def run_lock(path: str) -> _RunLock:
         os.makedirs(path, exist_ok=True)
         return _RunLock(path)
     except OSError as e:
-        raise InputError(f"cannot create an index at {shown(path)}: {e.strerror or e}") from e
+        raise _unwritable(path, e) from e
+
+
+def _unwritable(path: str, error: OSError) -> NewsSearchError:
+    """The error for an index directory that cannot be written (or made)."""
+    reason = error.strerror or str(error)
+    if holds_index(path):
+        return IndexWriteError(f"cannot write to the index at {shown(path)}: {reason}")
+    return InputError(f"cannot create an index at {shown(path)}: {reason}")
+
+
+def size_on_disk(path: str) -> int:
+    """The bytes the files of the index directory take (a file that a writer's commit
+    removes meanwhile counts for nothing)."""
+    total = 0
+    with os.scandir(path) as entries:
+        for entry in entries:
+            with contextlib.suppress(FileNotFoundError):
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    return total
 
 
 def remove_orphans(ix: Any) -> None:

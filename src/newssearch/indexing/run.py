@@ -84,6 +84,9 @@ def _walk(
                     found[item.path] = item
                     if progress is not None and len(found) % PROGRESS_EVERY == 0:
                         progress(Phase.scanning, len(found), None)
+    if progress is not None:  # the walk is over: every file found, not the last hundred
+        matched = len(found) + len(unusable)
+        progress(Phase.scanning, matched, matched)
     return found, unusable
 
 

@@ -15,7 +15,9 @@ from newssearch.engine import codec, scoring
 from newssearch.engine.blocks import pack, unpack
 from newssearch.engine.codec import NewsCodec
 from newssearch.engine.fields import decode_positions, encode_positions, term_positions
+from newssearch.engine.merge import MergingPool
 from newssearch.engine.pool import news_writer
+from newssearch.engine.writers import NewsWriter
 from newssearch.stories.parse import read_story
 from tests.conftest import DATA
 
@@ -91,6 +93,12 @@ def all_postings(reader: Any, fieldnames: list[str]) -> list[object]:
     return found
 
 
+def merging_writer(ix: Any, news_codec: NewsCodec) -> Any:
+    writer = NewsWriter(ix, codec=news_codec)
+    writer.pool = MergingPool()
+    return writer
+
+
 def test_compact_codec_answers_like_whooshs_own(tmp_path: Path) -> None:
     schema = fields.Schema(
         body=fields.TEXT(analyzer=ANALYZER, stored=True),
@@ -105,6 +113,9 @@ def test_compact_codec_answers_like_whooshs_own(tmp_path: Path) -> None:
         # many blocks a word, as the words of a large archive have
         "news-blocks": lambda ix: ix.writer(codec=NewsCodec(blocklimit=4)),
         "pool-blocks": lambda ix: news_writer(ix, codec=NewsCodec(blocklimit=4)),
+        # segments merged in a term at a time
+        "merging": lambda ix: merging_writer(ix, NewsCodec()),
+        "merging-blocks": lambda ix: merging_writer(ix, NewsCodec(blocklimit=4)),
     }
     results: list[list[object]] = []
     for name, writer in writers.items():
@@ -279,3 +290,47 @@ def test_expanded_tiers_share_their_clauses(data_ix: Any) -> None:
         for a, b in zip(parsed.all_words.subqueries, parsed.any_word.subqueries, strict=True):
             assert a is b
         assert "price" in str(parsed.any_word)  # the wildcard was expanded
+
+
+@pytest.mark.parametrize("blocklimit", [512, 4])
+def test_merging_segments_with_deletions_keeps_every_live_posting(
+    tmp_path: Path, blocklimit: int
+) -> None:
+    """Segments with deleted documents, merged a term at a time, hold what merging them
+    a posting at a time (Whoosh's way, into a `TermPool`) makes."""
+    schema = fields.Schema(
+        body=fields.TEXT(analyzer=ANALYZER, stored=True),
+        tag=fields.KEYWORD(stored=True, scorable=True),
+        spelled=fields.TEXT(spelling=True),
+    )
+    stories = [read_story(str(p), p.name).story for p in sorted(DATA.rglob("*.txt"))]
+    results = []
+    for name in ("pool", "merging"):
+        target = tmp_path / name
+        target.mkdir()
+        ix = index.create_in(str(target), schema)
+        for part in (stories[0::3], stories[1::3], stories[2::3]):
+            with news_writer(ix, codec=NewsCodec(blocklimit=blocklimit)) as w:
+                for story in part:
+                    w.add_document(body=story.body, tag=story.code[-1], spelled=story.headline)
+        with news_writer(ix, codec=NewsCodec(blocklimit=blocklimit)) as w:
+            for docnum in range(0, len(stories), 4):  # from every segment
+                w.delete_document(docnum)
+        if name == "pool":
+            merger = news_writer(ix, codec=NewsCodec(blocklimit=blocklimit))
+        else:
+            merger = merging_writer(ix, NewsCodec(blocklimit=blocklimit))
+        with merger as w:  # one more story, then every segment merged after it
+            w.add_document(body=stories[0].body, tag="x", spelled=stories[0].headline)
+            w.optimize = True
+        with ix.searcher() as s:
+            assert len(s.reader().leaf_readers()) == 1
+            assert s.doc_count() == len(stories) - len(range(0, len(stories), 4)) + 1
+            results.append(
+                [
+                    sorted(s.reader().lexicon("spelled")),
+                    all_postings(s.reader(), ["body", "tag", "spelled"]),
+                    [s.stored_fields(n) for n in range(s.doc_count_all())],
+                ]
+            )
+    assert results[0] == results[1]

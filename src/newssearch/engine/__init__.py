@@ -11,6 +11,7 @@ Writing a story:
 * `fields` -- the index-time fast path for headline and body (words and positions as the
   query analyzer makes them) and its compact position format;
 * `pool` -- a segment's postings gathered in memory a term at a time;
+* `merge` -- segments merged into a new one a term at a time, in constant memory;
 * `codec` -- Whoosh's W3 codec with compact posting `blocks`, and the segment class
   whose files are read in place from their memory maps (`files`);
 * `parallel` -- Whoosh's multi-process writer, made safe (no partial commit, workers

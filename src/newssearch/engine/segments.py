@@ -66,6 +66,38 @@ def read_postings(
     return ids, weights
 
 
+def read_whole(
+    reader: Any, info: Any, fixed: int | None
+) -> tuple[list[int], array[float], array[int], bytes]:
+    """Every posting of a term in a segment (`is_compact`), deleted documents included:
+    document numbers, weights, value lengths and the values as one string. `fixed`: the
+    field format's value size (None when values vary in size)."""
+    if info.is_inlined():
+        inlined_ids, inlined_weights, inlined_values = info.inlined_postings()
+        values = [v or b"" for v in inlined_values]
+        return (
+            list(inlined_ids),
+            array("f", inlined_weights),
+            array("I", map(len, values)),
+            b"".join(values),
+        )
+    ids: list[int] = []
+    weights = array("f")
+    lengths = array("I")
+    joined: list[bytes] = []
+    for count, block in _term_blocks(reader, info, None):
+        gaps, packed_weights, tail = blocks.head_parts(block)
+        ids.extend(blocks.doc_numbers(gaps))
+        weights.fromlist(blocks.weight_array(packed_weights, count).tolist())
+        packed_lengths, block_values = blocks.tail_parts(tail)
+        if fixed is None:
+            lengths.fromlist(blocks.unpack(packed_lengths).tolist())
+        else:
+            lengths.extend(array("I", [fixed]) * count)
+        joined.append(block_values)
+    return ids, weights, lengths, b"".join(joined)
+
+
 def read_values(
     reader: Any,
     info: Any,

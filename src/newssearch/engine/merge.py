@@ -48,6 +48,7 @@ class MergingPool(TermPool):
     def __init__(self) -> None:
         super().__init__()
         self._sources: list[_Source] = []
+        self._readers: list[Any] = []
 
     def merge_in(
         self, storage: Any, schema: Any, segment: Any, base: int, docmap: dict[int, int] | None
@@ -69,7 +70,7 @@ class MergingPool(TermPool):
         if not self._sources:
             yield from super().terms()
             return
-        readers = []
+        readers = self._readers
         try:
             for source in self._sources:
                 readers.append(SegmentReader(source.storage, source.schema, source.segment))
@@ -81,8 +82,12 @@ class MergingPool(TermPool):
             for fieldname in sorted(names):
                 yield fieldname, self._merged_terms(fieldname, readers)
         finally:
-            for reader in readers:
-                reader.close()
+            self._close_readers()
+
+    def _close_readers(self) -> None:
+        readers, self._readers = self._readers, []
+        for reader in readers:
+            reader.close()
 
     def _merged_terms(self, fieldname: str, readers: list[Any]) -> Iterator[tuple[bytes, Postings]]:
         """The field's terms in order, each with its postings from every source."""
@@ -144,6 +149,7 @@ class MergingPool(TermPool):
 
     def cleanup(self) -> None:
         super().cleanup()
+        self._close_readers()  # (a segment that failed half-way leaves them open)
         self._sources = []
 
 

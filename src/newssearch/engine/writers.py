@@ -31,7 +31,7 @@ from whoosh.reading import SegmentReader
 from newssearch.engine.codec import NewsCodec
 from newssearch.engine.contents import Contents
 from newssearch.engine.merge import MergingPool
-from newssearch.engine.parallel import SafeMpWriter, StagedCommits
+from newssearch.engine.parallel import LockSafe, SafeMpWriter, StagedCommits
 from newssearch.engine.store import LOCK_WAIT
 
 MAX_WORKERS = 4
@@ -45,7 +45,7 @@ MAX_SEGMENTS = 24
 the merge levels leave more only past 10 million stories."""
 
 
-class NewsWriter(StagedCommits, writing.SegmentWriter):  # type: ignore[misc]
+class NewsWriter(LockSafe, StagedCommits, writing.SegmentWriter):  # type: ignore[misc]
     """Whoosh's one-process `SegmentWriter`, filling a `MergingPool` (so that merging
     segments in takes constant memory), able to stage."""
 
@@ -145,12 +145,33 @@ def segment_count(ix: Any) -> int:
     return len(ix._segments())
 
 
+def _commit(writer: Any, policy: Callable[[Any, list[Any]], list[Any]]) -> None:
+    """Commit with this merge policy; a commit that fails is cancelled (the lock freed)."""
+    try:
+        writer.commit(mergetype=policy)
+    except BaseException:
+        _abandon(writer)
+        raise
+
+
+def _abandon(writer: Any) -> None:
+    """Cancel a writer that may have failed half-way, freeing its lock whatever happens."""
+    if writer.is_closed:
+        return
+    try:
+        writer.cancel()
+    except OSError:
+        # Closing the half-written segment failed as well (a full disk stays full):
+        # free the lock anyway; the orphan files are removed next.
+        writer._finish()
+
+
 def tidy(ix: Any) -> int:
     """Merge the index's segments as `merge_group` says, until no merge is due; how many
     merges that took."""
     merges = 0
     while group := merge_group(ix._segments()):
-        new_writer(ix).commit(mergetype=_merging(group, keep=True))
+        _commit(new_writer(ix), _merging(group, keep=True))
         merges += 1
     return merges
 
@@ -161,7 +182,7 @@ def tidy_staged(ix: Any, staged: list[Any]) -> list[Any]:
     while group := merge_group(staged):
         writer = new_writer(ix)
         writer.staging = True
-        writer.commit(mergetype=_merging(group, keep=False))
+        _commit(writer, _merging(group, keep=False))
         merged = {seg.segment_id() for seg in group}
         staged = [seg for seg in staged if seg.segment_id() not in merged] + writer.staged
     return staged
@@ -269,11 +290,6 @@ class BatchWriter:
     def cancel(self) -> None:
         """Drop the batch being written (and a rebuild's staged ones)."""
         writer, self._writer = self._writer, None
-        if writer is not None and not writer.is_closed:
-            try:
-                writer.cancel()
-            except OSError:
-                # Closing the half-written segment failed as well (a full disk stays
-                # full): free the lock anyway; the orphan files are removed next.
-                writer._finish()
+        if writer is not None:
+            _abandon(writer)
         self._staged = []

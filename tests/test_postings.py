@@ -334,3 +334,23 @@ def test_merging_segments_with_deletions_keeps_every_live_posting(
                 ]
             )
     assert results[0] == results[1]
+
+
+@given(
+    docs=st.lists(st.integers(0, 3000), unique=True).map(sorted),
+    deleted=st.lists(st.integers(0, 3000), unique=True).map(sorted),
+    offset=st.integers(0, 5),
+)
+def test_postings_of_deleted_documents_are_left_out(
+    docs: list[int], deleted: list[int], offset: int
+) -> None:
+    from newssearch.engine.postings import _live
+
+    ids = [d + offset for d in docs]
+    weights = [float(d % 7) for d in docs]
+    if not ids:
+        return
+    kept_ids, kept_weights = _live(ids, weights, frozenset(deleted), offset)
+    gone = set(deleted)
+    assert kept_ids == [d + offset for d in docs if d not in gone]
+    assert kept_weights == [float(d % 7) for d in docs if d not in gone]

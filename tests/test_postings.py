@@ -354,3 +354,31 @@ def test_postings_of_deleted_documents_are_left_out(
     gone = set(deleted)
     assert kept_ids == [d + offset for d in docs if d not in gone]
     assert kept_weights == [float(d % 7) for d in docs if d not in gone]
+
+
+@pytest.mark.parametrize("offsets", [True, False], ids=["starts written", "starts added up"])
+def test_a_columns_values_are_found_by_their_starts(offsets: bool) -> None:
+    """Whoosh writes where each value of a text column starts when the column holds more
+    than 32,768 values; smaller columns hold only the lengths."""
+    from io import BytesIO
+
+    from whoosh import columns
+    from whoosh.filedb.structfile import BufferFile, StructFile
+
+    from newssearch.engine.segments import _var_bytes_lengths, _var_bytes_offsets
+
+    values = [f"story {n}".encode() * (n % 5) for n in range(300)]
+    out = BytesIO()
+    column = columns.VarBytesColumn(write_offsets_cutoff=10 if offsets else 10_000)
+    writer = column.writer(StructFile(out))
+    for n, value in enumerate(values):
+        writer.add(n, value)
+    writer.finish(len(values))
+    data = out.getvalue()
+    colfile = BufferFile(b"padding" + data)
+    lengths = _var_bytes_lengths(colfile, 7, len(data), len(values))
+    starts = _var_bytes_offsets(colfile, 7, len(data), len(values))
+    assert lengths is not None and list(lengths) == [len(v) for v in values]
+    assert (starts is not None) == offsets
+    if starts is not None:
+        assert [colfile.get(7 + a, n) for a, n in zip(starts, lengths, strict=True)] == values

@@ -16,7 +16,7 @@ import pickle
 import weakref
 import zlib
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
@@ -176,27 +176,32 @@ def column_value(searcher: Any, fieldname: str, docnum: int) -> bytes:
     fields), read by position. Whoosh's column reader first works out the offset of
     every value in the segment, in Python: 60 ms for the paths of 250,000 stories."""
     reader, n = _segment_of(searcher, docnum)
-    known = _value_ends(reader, fieldname)
+    known = _value_places(reader, fieldname)
     if known is None:
         return reader.column_reader(fieldname, translate=False)[n]  # type: ignore[no-any-return]
-    colfile, base, ends = known
-    start = ends[n - 1] if n else 0
-    return colfile.get(base + start, ends[n] - start)  # type: ignore[no-any-return]
+    colfile, base, starts, lengths = known
+    return colfile.get(base + starts[n], lengths[n])  # type: ignore[no-any-return]
 
 
-_ends: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+_places: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
-def _value_ends(reader: Any, fieldname: str) -> tuple[Any, int, array[int]] | None:
-    """(file, base, where each value ends) of a segment's variable-length column, made
-    once per segment reader (a searcher keeps its readers); None when the column does
-    not end like one."""
-    known = _ends.setdefault(reader, {})
+def _value_places(
+    reader: Any, fieldname: str
+) -> tuple[Any, int, Sequence[int], Sequence[int]] | None:
+    """(file, base, where each value starts, each value's length) of a segment's
+    variable-length column, made once per segment reader (a searcher keeps its
+    readers); None when the column does not end like one. Whoosh writes the starts
+    of a column of more than 32,768 values; for a smaller one they are added up."""
+    known = _places.setdefault(reader, {})
     if fieldname not in known:
         colfile, base, length = reader._perdoc._get_column_file(fieldname)
-        lengths = _var_bytes_lengths(colfile, base, length, reader.doc_count_all())
-        ends = None if lengths is None else array("Q", accumulate(lengths))
-        known[fieldname] = None if ends is None else (colfile, base, ends)
+        count = reader.doc_count_all()
+        lengths = _var_bytes_lengths(colfile, base, length, count)
+        starts = _var_bytes_offsets(colfile, base, length, count)
+        if lengths is not None and starts is None:
+            starts = array("Q", accumulate(lengths, initial=0))
+        known[fieldname] = None if lengths is None else (colfile, base, starts, lengths)
     return known[fieldname]  # type: ignore[no-any-return]
 
 
@@ -234,6 +239,19 @@ def _var_bytes_lengths(colfile: Any, base: int, length: int, count: int) -> arra
     if last - size < base:
         return None
     return colfile.get_array(last - size, code, count)  # type: ignore[no-any-return]
+
+
+def _var_bytes_offsets(colfile: Any, base: int, length: int, count: int) -> array[int] | None:
+    """Where each value of a `columns.VarBytesColumn` starts, when the column holds
+    them (see `_var_bytes_lengths`)."""
+    last = base + length - 1
+    if not count or chr(colfile.get_byte(last)) != "X":
+        return None
+    code = chr(colfile.get_byte(last - 1))
+    size = array(code).itemsize * count if code in _TYPECODES else -1
+    if size < 0 or last - 2 - size < base:
+        return None
+    return colfile.get_array(last - 2 - size, code, count)  # type: ignore[no-any-return]
 
 
 _TYPECODES = "bBhHiIlLqQ"

@@ -113,9 +113,6 @@ def test_compact_codec_answers_like_whooshs_own(tmp_path: Path) -> None:
         # many blocks a word, as the words of a large archive have
         "news-blocks": lambda ix: ix.writer(codec=NewsCodec(blocklimit=4)),
         "pool-blocks": lambda ix: news_writer(ix, codec=NewsCodec(blocklimit=4)),
-        # segments merged in a term at a time
-        "merging": lambda ix: merging_writer(ix, NewsCodec()),
-        "merging-blocks": lambda ix: merging_writer(ix, NewsCodec(blocklimit=4)),
     }
     results: list[list[object]] = []
     for name, writer in writers.items():
@@ -293,6 +290,76 @@ def test_expanded_tiers_share_their_clauses(data_ix: Any) -> None:
 
 
 @pytest.mark.parametrize("blocklimit", [512, 4])
+def test_a_merge_changes_no_posting_and_no_score(tmp_path: Path, blocklimit: int) -> None:
+    """Two segments merged a term at a time hold the postings Whoosh's own merge makes,
+    and answer with the very scores the two segments gave (Whoosh's merge adds up the
+    stories' one-byte length approximations into the field's total length)."""
+    schema = fields.Schema(
+        body=fields.TEXT(analyzer=ANALYZER, stored=True),
+        tag=fields.KEYWORD(stored=True, scorable=True),
+        spelled=fields.TEXT(spelling=True),
+        code=fields.ID(stored=True, sortable=True),
+        when=fields.NUMERIC(int, sortable=True),
+    )
+    stories = [read_story(str(p), p.name).story for p in sorted(DATA.rglob("*.txt"))]
+    queries = ["oil prices", '"interest rates"', '"net profit"~3', "tag:1 cocoa", "gaza*"]
+    parser = qparser.QueryParser("body", schema, group=qparser.OrGroup)
+    results: list[dict[str, Any]] = []
+    for name in ("unmerged", "whoosh merge", "merged"):
+        target = tmp_path / name.replace(" ", "-")
+        target.mkdir()
+        ix = index.create_in(str(target), schema)
+        for half in (stories[::2], stories[1::2]):
+            with news_writer(ix, codec=NewsCodec(blocklimit=blocklimit)) as w:
+                for n, story in enumerate(half):
+                    w.add_document(
+                        body=story.body,
+                        tag=story.code[-1],
+                        spelled=story.headline,
+                        code=story.code,
+                        when=n,
+                    )
+        if name == "whoosh merge":
+            news_writer(ix, codec=NewsCodec(blocklimit=blocklimit)).commit(optimize=True)
+        elif name == "merged":
+            merging_writer(ix, NewsCodec(blocklimit=blocklimit)).commit(optimize=True)
+        with ix.searcher() as s:
+            hits = [
+                [
+                    (s.stored_fields(h.docnum)["code"], round(h.score, 9))
+                    for h in s.search(parser.parse(q), limit=30)
+                ]
+                for q in queries
+            ]
+            results.append(
+                {
+                    "segments": len(s.reader().leaf_readers()),
+                    "hits": hits,
+                    "lengths": (s.field_length("body"), s.field_length("tag")),
+                    "postings": all_postings(s.reader(), ["body", "tag", "spelled"]),
+                    "columns": sorted(
+                        zip(
+                            s.reader().column_reader("code"),
+                            s.reader().column_reader("when"),
+                            strict=True,
+                        )
+                    ),
+                    "stored": sorted(
+                        sorted(s.stored_fields(n).items()) for n in range(s.doc_count())
+                    ),
+                }
+            )
+    unmerged, whoosh_merge, merged = results
+    assert (unmerged["segments"], whoosh_merge["segments"], merged["segments"]) == (2, 1, 1)
+    assert merged["postings"] == whoosh_merge["postings"]
+    assert merged["columns"] == whoosh_merge["columns"] == unmerged["columns"]
+    assert merged["stored"] == whoosh_merge["stored"] == unmerged["stored"]
+    assert merged["lengths"] == unmerged["lengths"] != whoosh_merge["lengths"]
+    assert merged["hits"] == unmerged["hits"] != whoosh_merge["hits"]
+    assert unmerged["hits"][0]  # the first query finds stories
+
+
+@pytest.mark.parametrize("blocklimit", [512, 4])
 def test_merging_segments_with_deletions_keeps_every_live_posting(
     tmp_path: Path, blocklimit: int
 ) -> None:
@@ -382,3 +449,31 @@ def test_a_columns_values_are_found_by_their_starts(offsets: bool) -> None:
     assert (starts is not None) == offsets
     if starts is not None:
         assert [colfile.get(7 + a, n) for a, n in zip(starts, lengths, strict=True)] == values
+
+
+@given(
+    docs=st.lists(st.integers(0, 2000), min_size=1, unique=True).map(sorted),
+    deleted=st.sets(st.integers(0, 2000)),
+    base=st.integers(0, 50),
+)
+def test_merged_postings_skip_deleted_documents_and_follow_on(
+    docs: list[int], deleted: set[int], base: int
+) -> None:
+    from array import array
+
+    from newssearch.engine.merge import _live_postings
+
+    renumber = array("i", [-1]) * 2001
+    new = base
+    for d in range(2001):
+        if d not in deleted:
+            renumber[d], new = new, new + 1
+    weights = array("f", [float(d % 5) for d in docs])
+    lengths = array("I", [d % 3 for d in docs])
+    values = [bytes([d % 251]) * (d % 3) for d in docs]
+    got = _live_postings(list(docs), weights, lengths, b"".join(values), renumber)
+    live = [i for i, d in enumerate(docs) if d not in deleted]
+    assert got[0] == [base + docs[i] - sum(1 for x in deleted if x < docs[i]) for i in live]
+    assert list(got[1]) == [weights[i] for i in live]
+    assert list(got[2]) == [lengths[i] for i in live]
+    assert got[3] == b"".join(values[i] for i in live)

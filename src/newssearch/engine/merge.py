@@ -10,36 +10,48 @@ of its own postings together, and hands the field writer one term at a time, wit
 term's postings from every source renumbered and joined (`segments.read_whole`, a block
 at a time). Memory then holds one term's postings, however large the merge.
 
-The documents' stored fields and columns are still copied by Whoosh (`write_per_doc`),
-which writes them to disk as it goes.
+The documents' columns, field lengths and stored fields are copied as they are stored
+(`copy_documents`): Whoosh's `write_per_doc` unpickles and inflates every story's
+stored fields to write them again, and looks for a length column on disk for each field
+of each story, which took two thirds of a merge.
 """
 
 from __future__ import annotations
 
 import heapq
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import accumulate, compress, pairwise
+from itertools import accumulate
 from typing import Any
 
+from whoosh import columns
+from whoosh.codec import whoosh3
 from whoosh.reading import SegmentReader
+from whoosh.util.numeric import byte_to_length
 
 from newssearch.engine.codec import NewsCodec
 from newssearch.engine.pool import Postings, TermPool
-from newssearch.engine.segments import is_compact, read_whole
+from newssearch.engine.postings import field_lengths
+from newssearch.engine.segments import (
+    column_numbers,
+    column_reader,
+    is_compact,
+    read_whole,
+)
 
 
 @dataclass
 class _Source:
-    """A segment merged into the pool: its documents are renumbered by adding `base`,
-    or (when it has deletions) by `renumber`, where a deleted document maps to -1."""
+    """A segment merged into the pool."""
 
     storage: Any
     schema: Any
     segment: Any
     base: int
     renumber: array[int] | None
+    """When the segment has deletions, each document's new number (-1: deleted); else
+    the documents are numbered on from `base`."""
 
 
 class MergingPool(TermPool):
@@ -51,15 +63,21 @@ class MergingPool(TermPool):
         self._readers: list[Any] = []
 
     def merge_in(
-        self, storage: Any, schema: Any, segment: Any, base: int, docmap: dict[int, int] | None
+        self,
+        storage: Any,
+        schema: Any,
+        segment: Any,
+        base: int,
+        docmap: dict[int, int] | array[int] | None,
     ) -> bool:
         """Take the postings of `segment` (of `storage`), its documents numbered from
-        `base` or by `docmap` (old number -> new, live documents only); False when the
-        segment is not `NewsCodec`'s (the caller adds its postings one by one)."""
+        `base` or by `docmap` (old number -> new: Whoosh's dict of the live documents, or
+        `DocumentCopy`'s array); False when the segment is not `NewsCodec`'s (the caller
+        adds its postings one by one)."""
         if not isinstance(segment.codec(), NewsCodec):
             return False
-        renumber = None
-        if docmap is not None:
+        renumber = docmap if isinstance(docmap, array) else None
+        if isinstance(docmap, dict):
             renumber = array("i", [-1]) * segment.doc_count_all()
             for old, new in docmap.items():
                 renumber[old] = new
@@ -97,7 +115,7 @@ class MergingPool(TermPool):
         ]
         for i, reader in enumerate(readers):
             if fieldname in reader.indexed_field_names():
-                streams.append(_numbered(reader.iter_field(fieldname), i))
+                streams.append(_field_terms(reader, fieldname, i))
         fixed = readers[0].schema[fieldname].format.fixed_value_size()
         merged = heapq.merge(*streams)  # (term, source) pairs are unique: never compares more
         term = None
@@ -124,19 +142,11 @@ class MergingPool(TermPool):
         """Append a source segment's postings of a term (its documents come after every
         document already in `postings`)."""
         ids, weights, lengths, joined = read_whole(reader, info, fixed)
+        docs: Any = map(source.base.__add__, ids)
         if source.renumber is not None:
-            renumber = source.renumber
-            new_ids = [renumber[d] for d in ids]
-            kept = [d >= 0 for d in new_ids]
-            if not all(kept):
-                ends = list(accumulate(lengths, initial=0))
-                joined = b"".join(joined[a:b] for a, b in compress(pairwise(ends), kept))
-                weights = array("f", compress(weights, kept))
-                lengths = array("I", compress(lengths, kept))
-                new_ids = list(compress(new_ids, kept))
-            docs: Any = new_ids
-        else:
-            docs = map(source.base.__add__, ids)
+            docs, weights, lengths, joined = _live_postings(
+                ids, weights, lengths, joined, source.renumber
+            )
         start = len(postings.docs)
         postings.docs.extend(docs)
         if start and len(postings.docs) > start and postings.docs[start - 1] > postings.docs[start]:
@@ -153,6 +163,131 @@ class MergingPool(TermPool):
         self._sources = []
 
 
-def _numbered(terms: Iterator[tuple[bytes, Any]], source: int) -> Iterator[tuple[bytes, int, Any]]:
-    for tbytes, info in terms:
+class DocumentCopy:
+    """Copies the live documents of a segment (`is_compact`) to the end of the segment a
+    writer is writing, as Whoosh's `SegmentWriter.write_per_doc` does, but as they are
+    stored: text columns and stored fields byte for byte, numeric columns and one-byte
+    field lengths from their arrays. Make one with `plan`, which says None for a segment
+    holding what this does not copy (term vectors, a column not laid out as Whoosh lays
+    out its own): the caller then copies it Whoosh's way.
+
+    A field's total length is carried over exactly (Whoosh adds up the one-byte
+    approximations of its stories' lengths, so a merged segment's average length drifts
+    from its stories'); a deleted story's length is taken from its one byte."""
+
+    def __init__(
+        self,
+        texts: list[tuple[str, Any, Callable[[int], bytes]]],
+        numbers: list[tuple[str, Any, array[int]]],
+        lengths: list[tuple[str, array[int]]],
+        stored: Callable[[int], bytes],
+        stored_column: Any,
+    ) -> None:
+        self._texts = texts
+        self._numbers = numbers
+        self._lengths = lengths
+        self._stored = stored
+        self._stored_column = stored_column
+
+    @classmethod
+    def plan(cls, writer: Any, reader: Any) -> DocumentCopy | None:
+        """How to copy the documents of `reader`'s segment into `writer`'s, or None."""
+        schema = writer.schema
+        texts, numbers, lengths = [], [], []
+        for name in schema.names():
+            field = schema[name]
+            if field.vector:
+                return None
+            if field.column_type and reader.has_column(name):
+                if isinstance(field.column_type, columns.VarBytesColumn):
+                    value = column_reader(reader, name)
+                    if value is None:
+                        return None
+                    texts.append((name, field.column_type, value))
+                elif isinstance(field.column_type, columns.NumericColumn):
+                    found = column_numbers(reader, name)
+                    if found is None:
+                        return None
+                    numbers.append((name, field.column_type, found))
+                else:
+                    return None
+            if field.scorable:
+                lengths.append((name, field_lengths(reader, name)))
+        stored = column_reader(reader, "_stored")
+        stored_column = writer.perdocwriter._get_column("_stored")._child
+        if stored is None or not isinstance(stored_column, columns.CompressedBytesColumn.Writer):
+            return None
+        return cls(texts, numbers, lengths, stored, stored_column)
+
+    def copy(self, writer: Any, reader: Any) -> array[int] | None:
+        """Copy the documents; each old document's new number (-1 for a deleted one),
+        or None when there are no deletions (the numbers then follow on)."""
+        pdw = writer.perdocwriter
+        count = reader.doc_count_all()
+        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+        renumber = array("i", [-1]) * count if deleted else None
+        lengths = [(f"_{name}_len", packed) for name, packed in self._lengths]
+        add_stored = columns.VarBytesColumn.Writer.add  # the bytes as stored: no deflating
+        new = writer.docnum
+        for old in range(count):
+            if old in deleted:
+                continue
+            pdw.start_doc(new)
+            for name, column, value in self._texts:
+                pdw.add_column_value(name, column, value(old))
+            for name, column, values in self._numbers:
+                pdw.add_column_value(name, column, values[old])
+            for length_name, packed in lengths:
+                if packed[old]:
+                    pdw.add_column_value(length_name, _LENGTHS, packed[old])
+            raw = self._stored(old)
+            if raw:
+                add_stored(self._stored_column, new, raw)
+            pdw.finish_doc()
+            if renumber is not None:
+                renumber[old] = new
+            new += 1
+        writer.docnum = new
+        for name, packed in self._lengths:
+            gone = sum(byte_to_length(packed[d]) for d in deleted)
+            pdw._fieldlengths[name] += reader.field_length(name) - gone
+        return renumber
+
+
+_LENGTHS = whoosh3.LENGTHS_COLUMN
+"""W3's column of one-byte field lengths."""
+
+
+def _live_postings(
+    ids: list[int],
+    weights: array[float],
+    lengths: array[int],
+    joined: bytes,
+    renumber: array[int],
+) -> tuple[list[int], array[float], array[int], bytes]:
+    """A term's postings in a segment with deletions, renumbered, without those of
+    deleted documents (`renumber` maps them to -1). Deletions are few: most terms lose
+    no posting, and the others keep their weights, lengths and values in the runs
+    between the postings they lose."""
+    new_ids = [renumber[d] for d in ids]
+    if min(new_ids) >= 0:
+        return new_ids, weights, lengths, joined
+    drop = [i for i, d in enumerate(new_ids) if d < 0]
+    ends = list(accumulate(lengths, initial=0))
+    kept_weights, kept_lengths, parts = array("f"), array("I"), []
+    for start, stop in zip([0, *(i + 1 for i in drop)], [*drop, len(ids)], strict=True):
+        kept_weights += weights[start:stop]
+        kept_lengths += lengths[start:stop]
+        parts.append(joined[ends[start] : ends[stop]])
+    kept_ids = [d for d in new_ids if d >= 0]
+    return kept_ids, kept_weights, kept_lengths, b"".join(parts)
+
+
+def _field_terms(reader: Any, fieldname: str, source: int) -> Iterator[tuple[bytes, int, Any]]:
+    """A segment's terms of a field in order, with the source's number and term info.
+    (Whoosh's `iter_field` turns its empty prefix into a term first, which a numeric
+    field refuses.)"""
+    for (name, tbytes), info in reader._terms.items_from(fieldname, b""):
+        if name != fieldname:
+            return
         yield tbytes, source, info

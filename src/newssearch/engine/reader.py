@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import sys
 from array import array
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import Any
 
-from whoosh import columns, sorting
 from whoosh import query as wq
+from whoosh import sorting
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from newssearch.engine.scoring import Ranked, Scores
-from newssearch.engine.segments import column_value, stored_fields
+from newssearch.engine.segments import column_numbers, column_value, stored_fields
 from newssearch.errors import reads_index
 
 MISSING_DATE = 2**64 - 1
@@ -194,7 +193,7 @@ class IndexView:
                 reader = leaf.reader()
                 values = array("Q")
                 if reader.doc_count_all():
-                    values = _column_values(reader.column_reader("date", translate=False))
+                    values = _date_column(reader)
                 assert len(values) == reader.doc_count_all()  # a value's index: its story
                 found.append(_Dates(offset, values))
             self._date_segments = found
@@ -311,15 +310,9 @@ class _Dates:
         return docnums[bisect.bisect_left(ordered, lo) : bisect.bisect_right(ordered, hi)]
 
 
-def _column_values(column: Any) -> array[int]:
-    """All of a numeric column's values: one read of its packed array where Whoosh's
-    reader unpacks them one by one (its layout: big-endian fixed-width values for the
-    first documents, the default for the rest)."""
-    if not isinstance(column, columns.NumericColumn.Reader) or column._typecode != "Q":
-        return array("Q", column)
-    packed = array("Q")
-    packed.frombytes(column._dbfile.get(column._basepos, column._count * column._fixedlen))
-    if sys.byteorder == "little":
-        packed.byteswap()
-    fill: array[int] = array("Q", [column._default]) * (column._doccount - column._count)
-    return packed + fill
+def _date_column(reader: Any) -> array[int]:
+    """A segment's date values, as unsigned longs (Whoosh's date column holds them)."""
+    found = column_numbers(reader, "date")
+    if found is None:
+        return array("Q", reader.column_reader("date", translate=False))
+    return found if found.typecode == "Q" else array("Q", found)

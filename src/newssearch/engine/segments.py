@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import pickle
+import sys
 import weakref
 import zlib
 from array import array
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
+from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.reading import TermNotFound
 
@@ -169,6 +171,38 @@ def column_strings(reader: Any, fieldname: str) -> list[str]:
     return [
         data[a:b].decode("utf-8", "surrogateescape") for a, b in zip(starts, ends, strict=False)
     ]
+
+
+def column_reader(reader: Any, fieldname: str) -> Callable[[int], bytes] | None:
+    """A function that reads one document's value of a segment's variable-length column
+    by position (None when the column does not end like one)."""
+    known = _value_places(reader, fieldname)
+    if known is None:
+        return None
+    colfile, base, starts, lengths = known
+    get = colfile.get
+
+    def value(docnum: int) -> bytes:
+        return get(base + starts[docnum], lengths[docnum])  # type: ignore[no-any-return]
+
+    return value
+
+
+def column_numbers(reader: Any, fieldname: str) -> array[int] | None:
+    """Every document's value of a segment's numeric column, in one read of its packed
+    array where Whoosh's reader unpacks them one by one (its layout: big-endian
+    fixed-width values for the first documents, the default for the rest); None when
+    the column is not a `columns.NumericColumn`."""
+    column = reader.column_reader(fieldname, translate=False)
+    if not isinstance(column, columns.NumericColumn.Reader):
+        return None
+    packed = array(column._typecode)
+    packed.frombytes(column._dbfile.get(column._basepos, column._count * column._fixedlen))
+    if sys.byteorder == "little":
+        packed.byteswap()
+    fill: array[int] = array(column._typecode, [column._default])
+    found: array[int] = packed + fill * (column._doccount - column._count)
+    return found
 
 
 def column_value(searcher: Any, fieldname: str, docnum: int) -> bytes:

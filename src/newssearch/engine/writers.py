@@ -30,8 +30,9 @@ from whoosh.reading import SegmentReader
 
 from newssearch.engine.codec import NewsCodec
 from newssearch.engine.contents import Contents
-from newssearch.engine.merge import MergingPool
+from newssearch.engine.merge import DocumentCopy, MergingPool
 from newssearch.engine.parallel import LockSafe, SafeMpWriter, StagedCommits
+from newssearch.engine.segments import is_compact
 from newssearch.engine.store import LOCK_WAIT
 
 MAX_WORKERS = 4
@@ -50,6 +51,12 @@ class NewsWriter(LockSafe, StagedCommits, writing.SegmentWriter):  # type: ignor
     segments in takes constant memory), able to stage."""
 
     pool: MergingPool
+
+    def write_per_doc(self, fieldnames: Any, reader: Any) -> Any:
+        copy = DocumentCopy.plan(self, reader) if is_compact(reader) else None
+        if copy is None:
+            return super().write_per_doc(fieldnames, reader)
+        return copy.copy(self, reader)
 
     def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
         if not self.pool.merge_in(self.storage, self.schema, reader.segment(), startdoc, docmap):

@@ -268,6 +268,33 @@ def segment_sizes(index_path: str) -> list[tuple[int, int]]:
     return [(s.doc_count_all(), s.deleted_count()) for s in index.open_dir(index_path)._segments()]
 
 
+@pytest.mark.parametrize("full", [False, True], ids=["committed", "staged"])
+def test_a_large_run_merges_segments_of_a_size_a_few_at_a_time(
+    data_index: str, index_path: str, monkeypatch: pytest.MonkeyPatch, full: bool
+) -> None:
+    from newssearch.engine import writers
+    from newssearch.indexing import run
+
+    # levels of 1-2, 3-8, 9-26, 27-80 ... stories; a run of batches of 20 in two workers
+    monkeypatch.setattr(writers, "MERGE_FLOOR", 1)
+    monkeypatch.setattr(writers, "MERGE_FACTOR", 3)
+    monkeypatch.setattr(run, "PARALLEL_FROM", 1)
+    report = index_stories(index_path, [str(DATA)], IndexOptions(batch_size=20, jobs=2, full=full))
+    sizes = [live - deleted for live, deleted in segment_sizes(index_path)]
+    assert sum(sizes) == report.added
+    levels = [next(k for k in range(20) if n < 3 ** (k + 1)) for n in sizes]
+    assert all(levels.count(level) < 3 for level in levels), sizes
+    assert len(sizes) < report.added // 20  # two segments a batch, had none been merged
+    queries = ["oil prices", '"interest rates"', "gaza truce", "cocoa OR coffee"]
+    with NewsIndex.open(index_path) as merged, NewsIndex.open(data_index) as whole:
+        for q in queries:  # merges keep every field's total length: the same scores
+            got, expected = merged.search(q, limit=400), whole.search(q, limit=400)
+            assert got.total == expected.total > 0
+            assert [(h.code, round(h.score, 9)) for h in got.hits] == [
+                (h.code, round(h.score, 9)) for h in expected.hits
+            ]
+
+
 def test_updated_stories_leave_no_empty_segments(write_story: WriteStory, index_path: str) -> None:
     for n in range(1, 4):
         write_story(f"{n}.txt", code=str(n), headline=f"Story number {n}")

@@ -21,7 +21,9 @@ from newssearch.engine.fields import (
     term_positions,
     word_counts,
 )
+from newssearch.engine.merge import MergingPool
 from newssearch.engine.pool import news_writer
+from newssearch.engine.writers import NewsWriter
 from newssearch.stories.parse import read_story
 from tests.conftest import DATA
 
@@ -101,6 +103,12 @@ def all_postings(reader: Any, fieldnames: list[str]) -> list[object]:
             ]
             found.append((fieldname, term, stats, postings))
     return found
+
+
+def merging_writer(ix: Any, news_codec: NewsCodec) -> Any:
+    writer = NewsWriter(ix, codec=news_codec)
+    writer.pool = MergingPool()
+    return writer
 
 
 def test_compact_codec_answers_like_whooshs_own(tmp_path: Path) -> None:
@@ -292,3 +300,193 @@ def test_expanded_tiers_share_their_clauses(data_ix: Any) -> None:
         for a, b in zip(parsed.all_words.subqueries, parsed.any_word.subqueries, strict=True):
             assert a is b
         assert "price" in str(parsed.any_word)  # the wildcard was expanded
+
+
+@pytest.mark.parametrize("blocklimit", [512, 4])
+def test_a_merge_changes_no_posting_and_no_score(tmp_path: Path, blocklimit: int) -> None:
+    """Two segments merged a term at a time hold the postings Whoosh's own merge makes,
+    and answer with the very scores the two segments gave (Whoosh's merge adds up the
+    stories' one-byte length approximations into the field's total length)."""
+    schema = fields.Schema(
+        body=fields.TEXT(analyzer=ANALYZER, stored=True),
+        tag=fields.KEYWORD(stored=True, scorable=True),
+        spelled=fields.TEXT(spelling=True),
+        code=fields.ID(stored=True, sortable=True),
+        when=fields.NUMERIC(int, sortable=True),
+    )
+    stories = [read_story(str(p), p.name).story for p in sorted(DATA.rglob("*.txt"))]
+    queries = ["oil prices", '"interest rates"', '"net profit"~3', "tag:1 cocoa", "gaza*"]
+    parser = qparser.QueryParser("body", schema, group=qparser.OrGroup)
+    results: list[dict[str, Any]] = []
+    for name in ("unmerged", "whoosh merge", "merged"):
+        target = tmp_path / name.replace(" ", "-")
+        target.mkdir()
+        ix = index.create_in(str(target), schema)
+        for half in (stories[::2], stories[1::2]):
+            with news_writer(ix, codec=NewsCodec(blocklimit=blocklimit)) as w:
+                for n, story in enumerate(half):
+                    w.add_document(
+                        body=story.body,
+                        tag=story.code[-1],
+                        spelled=story.headline,
+                        code=story.code,
+                        when=n,
+                    )
+        if name == "whoosh merge":
+            news_writer(ix, codec=NewsCodec(blocklimit=blocklimit)).commit(optimize=True)
+        elif name == "merged":
+            merging_writer(ix, NewsCodec(blocklimit=blocklimit)).commit(optimize=True)
+        with ix.searcher() as s:
+            hits = [
+                [
+                    (s.stored_fields(h.docnum)["code"], round(h.score, 9))
+                    for h in s.search(parser.parse(q), limit=30)
+                ]
+                for q in queries
+            ]
+            results.append(
+                {
+                    "segments": len(s.reader().leaf_readers()),
+                    "hits": hits,
+                    "lengths": (s.field_length("body"), s.field_length("tag")),
+                    "postings": all_postings(s.reader(), ["body", "tag", "spelled"]),
+                    "columns": sorted(
+                        zip(
+                            s.reader().column_reader("code"),
+                            s.reader().column_reader("when"),
+                            strict=True,
+                        )
+                    ),
+                    "stored": sorted(
+                        sorted(s.stored_fields(n).items()) for n in range(s.doc_count())
+                    ),
+                }
+            )
+    unmerged, whoosh_merge, merged = results
+    assert (unmerged["segments"], whoosh_merge["segments"], merged["segments"]) == (2, 1, 1)
+    assert merged["postings"] == whoosh_merge["postings"]
+    assert merged["columns"] == whoosh_merge["columns"] == unmerged["columns"]
+    assert merged["stored"] == whoosh_merge["stored"] == unmerged["stored"]
+    assert merged["lengths"] == unmerged["lengths"] != whoosh_merge["lengths"]
+    assert merged["hits"] == unmerged["hits"] != whoosh_merge["hits"]
+    assert unmerged["hits"][0]  # the first query finds stories
+
+
+@pytest.mark.parametrize("blocklimit", [512, 4])
+def test_merging_segments_with_deletions_keeps_every_live_posting(
+    tmp_path: Path, blocklimit: int
+) -> None:
+    """Segments with deleted documents, merged a term at a time, hold what merging them
+    a posting at a time (Whoosh's way, into a `TermPool`) makes."""
+    schema = fields.Schema(
+        body=fields.TEXT(analyzer=ANALYZER, stored=True),
+        tag=fields.KEYWORD(stored=True, scorable=True),
+        spelled=fields.TEXT(spelling=True),
+    )
+    stories = [read_story(str(p), p.name).story for p in sorted(DATA.rglob("*.txt"))]
+    results = []
+    for name in ("pool", "merging"):
+        target = tmp_path / name
+        target.mkdir()
+        ix = index.create_in(str(target), schema)
+        for part in (stories[0::3], stories[1::3], stories[2::3]):
+            with news_writer(ix, codec=NewsCodec(blocklimit=blocklimit)) as w:
+                for story in part:
+                    w.add_document(body=story.body, tag=story.code[-1], spelled=story.headline)
+        with news_writer(ix, codec=NewsCodec(blocklimit=blocklimit)) as w:
+            for docnum in range(0, len(stories), 4):  # from every segment
+                w.delete_document(docnum)
+        if name == "pool":
+            merger = news_writer(ix, codec=NewsCodec(blocklimit=blocklimit))
+        else:
+            merger = merging_writer(ix, NewsCodec(blocklimit=blocklimit))
+        with merger as w:  # one more story, then every segment merged after it
+            w.add_document(body=stories[0].body, tag="x", spelled=stories[0].headline)
+            w.optimize = True
+        with ix.searcher() as s:
+            assert len(s.reader().leaf_readers()) == 1
+            assert s.doc_count() == len(stories) - len(range(0, len(stories), 4)) + 1
+            results.append(
+                [
+                    sorted(s.reader().lexicon("spelled")),
+                    all_postings(s.reader(), ["body", "tag", "spelled"]),
+                    [s.stored_fields(n) for n in range(s.doc_count_all())],
+                ]
+            )
+    assert results[0] == results[1]
+
+
+@given(
+    docs=st.lists(st.integers(0, 3000), unique=True).map(sorted),
+    deleted=st.lists(st.integers(0, 3000), unique=True).map(sorted),
+    offset=st.integers(0, 5),
+)
+def test_postings_of_deleted_documents_are_left_out(
+    docs: list[int], deleted: list[int], offset: int
+) -> None:
+    from newssearch.engine.postings import _live
+
+    ids = [d + offset for d in docs]
+    weights = [float(d % 7) for d in docs]
+    if not ids:
+        return
+    kept_ids, kept_weights = _live(ids, weights, frozenset(deleted), offset)
+    gone = set(deleted)
+    assert kept_ids == [d + offset for d in docs if d not in gone]
+    assert kept_weights == [float(d % 7) for d in docs if d not in gone]
+
+
+@pytest.mark.parametrize("offsets", [True, False], ids=["starts written", "starts added up"])
+def test_a_columns_values_are_found_by_their_starts(offsets: bool) -> None:
+    """Whoosh writes where each value of a text column starts when the column holds more
+    than 32,768 values; smaller columns hold only the lengths."""
+    from io import BytesIO
+
+    from whoosh import columns
+    from whoosh.filedb.structfile import BufferFile, StructFile
+
+    from newssearch.engine.segments import _var_bytes_lengths, _var_bytes_offsets
+
+    values = [f"story {n}".encode() * (n % 5) for n in range(300)]
+    out = BytesIO()
+    column = columns.VarBytesColumn(write_offsets_cutoff=10 if offsets else 10_000)
+    writer = column.writer(StructFile(out))
+    for n, value in enumerate(values):
+        writer.add(n, value)
+    writer.finish(len(values))
+    data = out.getvalue()
+    colfile = BufferFile(b"padding" + data)
+    lengths = _var_bytes_lengths(colfile, 7, len(data), len(values))
+    starts = _var_bytes_offsets(colfile, 7, len(data), len(values))
+    assert lengths is not None and list(lengths) == [len(v) for v in values]
+    assert (starts is not None) == offsets
+    if starts is not None:
+        assert [colfile.get(7 + a, n) for a, n in zip(starts, lengths, strict=True)] == values
+
+
+@given(
+    docs=st.lists(st.integers(0, 2000), min_size=1, unique=True).map(sorted),
+    deleted=st.sets(st.integers(0, 2000)),
+    base=st.integers(0, 50),
+)
+def test_merged_postings_skip_deleted_documents_and_follow_on(
+    docs: list[int], deleted: set[int], base: int
+) -> None:
+    from array import array
+
+    from newssearch.engine.merge import _live_postings
+
+    renumber = array("i", [-1]) * 2001
+    new = base
+    for d in range(2001):
+        if d not in deleted:
+            renumber[d], new = new, new + 1
+    weights = array("f", [float(d % 5) for d in docs])
+    lengths = array("I", [d % 3 for d in docs])
+    values = [bytes([d % 251]) * (d % 3) for d in docs]
+    got = _live_postings(list(docs), weights, lengths, b"".join(values), renumber)
+    live = [i for i, d in enumerate(docs) if d not in deleted]
+    assert got[0] == [base + docs[i] - sum(1 for x in deleted if x < docs[i]) for i in live]
+    assert list(got[1]) == [weights[i] for i in live]
+    assert list(got[2]) == [lengths[i] for i in live]
+    assert got[3] == b"".join(values[i] for i in live)

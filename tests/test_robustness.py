@@ -549,6 +549,37 @@ def test_a_failed_write_keeps_the_last_commit(
     assert (again.added, again.unchanged) == (5, first.added)
 
 
+def test_a_writer_that_cannot_start_frees_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoosh's writer takes the lock before it creates its files; when that fails, the
+    lock must not wait for the half-made writer to be garbage-collected."""
+    import gc
+
+    from whoosh.filedb.structfile import StructFile
+
+    root = tmp_path / "stories"
+    shutil.copytree(DATA / "reuters", root)
+    index = str(tmp_path / "ix")
+    first = index_stories(index, [str(root)])
+    (root / "new.txt").write_text(story_text("Fresh story", code="900000"))
+
+    def full_disk(self: StructFile, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    real_write = StructFile.write
+    monkeypatch.setattr(StructFile, "write", full_disk)
+    gc.disable()
+    try:
+        with pytest.raises(IndexWriteError):
+            index_stories(index, [str(root)])
+        monkeypatch.setattr(StructFile, "write", real_write)
+        again = index_stories(index, [str(root)])
+    finally:
+        gc.enable()
+    assert (again.added, again.unchanged) == (1, first.added)
+
+
 # 7. Security --------------------------------------------------------------------------
 
 

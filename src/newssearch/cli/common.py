@@ -16,16 +16,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from newssearch.models import DEFAULT_INDEX, Language
 from newssearch.output import Format, TableFormat, TextFormat
-
-if TYPE_CHECKING:
-    pass
 
 EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
@@ -54,9 +51,9 @@ class _Commands(TyperGroup):
         try:
             return super().invoke(ctx)
         except _Terminated:
-            _fail("terminated", EXIT_TERMINATED)
+            fail("terminated", EXIT_TERMINATED)
         except KeyboardInterrupt:  # before the command's own error handling took over
-            _fail("interrupted", EXIT_INTERRUPTED)
+            fail("interrupted", EXIT_INTERRUPTED)
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         try:

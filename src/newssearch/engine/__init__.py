@@ -11,6 +11,7 @@ Writing a story:
 * `fields` -- the index-time fast path for headline and body (words and positions as the
   query analyzer makes them) and its compact position format;
 * `pool` -- a segment's postings gathered in memory a term at a time;
+* `merge` -- segments merged into a new one a term at a time, in constant memory;
 * `codec` -- Whoosh's W3 codec with compact posting `blocks`, and the segment class
   whose files are read in place from their memory maps (`files`);
 * `parallel` -- Whoosh's multi-process writer, made safe (no partial commit, workers
@@ -69,6 +70,9 @@ WHOOSH_PRIVATE: tuple[tuple[str, str], ...] = (
     ("whoosh.codec.whoosh3.W3FieldWriter", "_fieldid"),
     ("whoosh.codec.whoosh3.W3FieldWriter", "_codec"),
     ("whoosh.codec.whoosh3.W3PerDocReader", "_get_column_file"),
+    ("whoosh.codec.whoosh3.W3PerDocWriter", "_get_column"),
+    ("whoosh.codec.whoosh3.W3PerDocWriter", "_fieldlengths"),
+    ("whoosh.columns.WrappedColumnWriter", "_child"),
     ("whoosh.codec.whoosh3.W3PerDocReader", "_cached_reader"),
     ("whoosh.codec.whoosh3.W3TermsReader", "_postfile"),
     ("whoosh.reading.SegmentReader", "_perdoc"),

@@ -31,7 +31,6 @@ class Matches:
         self._within = sorted(within) if within is not None else None
         self._postings: dict[tuple[str, str], TermPostings | None] = {}
         self._docs: dict[int, tuple[Any, AbstractSet[int] | None]] = {}
-        self._gone: dict[int, set[int]] = {}
 
     @reads_index
     def docs(self, q: Any) -> AbstractSet[int] | None:
@@ -150,7 +149,5 @@ class Matches:
         """The word's postings in the field, read once per search (`postings.read_term`)."""
         key = (fieldname, text)
         if key not in self._postings:
-            self._postings[key] = read_term(
-                self._searcher, fieldname, text, self._within, deleted=self._gone
-            )
+            self._postings[key] = read_term(self._searcher, fieldname, text, self._within)
         return self._postings[key]

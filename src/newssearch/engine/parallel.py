@@ -49,6 +49,23 @@ class WorkerFailed(Exception):
         self.details = details
 
 
+class LockSafe:
+    """A writer mixin: a writer whose set-up fails (say, on a full disk) frees the lock it
+    took. Whoosh's keeps the lock until the half-made writer is garbage-collected, so
+    the next writer may find the index locked."""
+
+    writelock: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().__init__(*args, **kwargs)
+        except BaseException:
+            lock = getattr(self, "writelock", None)
+            if lock is not None and getattr(lock, "fd", None) is not None:
+                lock.release()
+            raise
+
+
 class StagedCommits:
     """A writer mixin: with `staging` set, a commit writes the new segments' files but
     not the table of contents, and leaves the new segments in `staged` (see
@@ -201,7 +218,7 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
                 os._exit(1)
 
 
-class SafeMpWriter(StagedCommits, multiproc.MpWriter):  # type: ignore[misc]
+class SafeMpWriter(LockSafe, StagedCommits, multiproc.MpWriter):  # type: ignore[misc]
     """`MpWriter` with `multisegment=True` that never commits a partial result.
 
     Commit with a merge policy that merges nothing (such as `writing.NO_MERGE`): the

@@ -25,7 +25,7 @@ from typing import Any
 from whoosh import writing
 
 
-class _Postings:
+class Postings:
     """One term's postings in the order they were added."""
 
     __slots__ = ("docs", "ends", "values", "weights")
@@ -35,6 +35,9 @@ class _Postings:
         self.weights = array("f")
         self.values = bytearray()
         self.ends = array("I")
+
+    def __len__(self) -> int:
+        return len(self.docs)
 
     def sort(self) -> None:
         """Order by document number: documents arrive in order, but postings merged in
@@ -66,7 +69,7 @@ class TermPool:
     """Drop-in for Whoosh's `PostingPool` (the parts a `SegmentWriter` uses)."""
 
     def __init__(self) -> None:
-        self._fields: dict[str, dict[bytes, _Postings]] = {}
+        self._fields: dict[str, dict[bytes, Postings]] = {}
         self.fieldnames: set[str] = set()
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
@@ -77,19 +80,19 @@ class TermPool:
             self.fieldnames.add(fieldname)
         postings = terms.get(tbytes)
         if postings is None:
-            postings = terms[tbytes] = _Postings()
+            postings = terms[tbytes] = Postings()
         postings.docs.append(docnum)
         postings.weights.append(weight)
         if vbytes:
             postings.values += vbytes
         postings.ends.append(len(postings.values))
 
-    def terms(self) -> Iterator[tuple[str, Iterator[tuple[bytes, _Postings]]]]:
+    def terms(self) -> Iterator[tuple[str, Iterator[tuple[bytes, Postings]]]]:
         """Each field in order, with its terms in order and their postings."""
         for fieldname in sorted(self._fields):
             yield fieldname, self._field_terms(self._fields[fieldname])
 
-    def _field_terms(self, terms: dict[bytes, _Postings]) -> Iterator[tuple[bytes, _Postings]]:
+    def _field_terms(self, terms: dict[bytes, Postings]) -> Iterator[tuple[bytes, Postings]]:
         for tbytes in sorted(terms):
             postings = terms[tbytes]
             postings.sort()

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import bisect
 import pickle
+import sys
 import weakref
 import zlib
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
+from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.reading import TermNotFound
 
@@ -64,6 +66,38 @@ def read_postings(
         ids.extend(blocks.doc_numbers(gaps, base))
         weights.extend(blocks.weight_array(packed_weights, count))
     return ids, weights
+
+
+def read_whole(
+    reader: Any, info: Any, fixed: int | None
+) -> tuple[list[int], array[float], array[int], bytes]:
+    """Every posting of a term in a segment (`is_compact`), deleted documents included:
+    document numbers, weights, value lengths and the values as one string. `fixed`: the
+    field format's value size (None when values vary in size)."""
+    if info.is_inlined():
+        inlined_ids, inlined_weights, inlined_values = info.inlined_postings()
+        values = [v or b"" for v in inlined_values]
+        return (
+            list(inlined_ids),
+            array("f", inlined_weights),
+            array("I", map(len, values)),
+            b"".join(values),
+        )
+    ids: list[int] = []
+    weights = array("f")
+    lengths = array("I")
+    joined: list[bytes] = []
+    for count, block in _term_blocks(reader, info, None):
+        gaps, packed_weights, tail = blocks.head_parts(block)
+        ids.extend(blocks.doc_numbers(gaps))
+        weights.fromlist(blocks.weight_array(packed_weights, count).tolist())
+        packed_lengths, block_values = blocks.tail_parts(tail)
+        if fixed is None:
+            lengths.fromlist(blocks.unpack(packed_lengths).tolist())
+        else:
+            lengths.extend(array("I", [fixed]) * count)
+        joined.append(block_values)
+    return ids, weights, lengths, b"".join(joined)
 
 
 def read_values(
@@ -139,32 +173,69 @@ def column_strings(reader: Any, fieldname: str) -> list[str]:
     ]
 
 
+def column_reader(reader: Any, fieldname: str) -> Callable[[int], bytes] | None:
+    """A function that reads one document's value of a segment's variable-length column
+    by position (None when the column does not end like one)."""
+    known = _value_places(reader, fieldname)
+    if known is None:
+        return None
+    colfile, base, starts, lengths = known
+    get = colfile.get
+
+    def value(docnum: int) -> bytes:
+        return get(base + starts[docnum], lengths[docnum])  # type: ignore[no-any-return]
+
+    return value
+
+
+def column_numbers(reader: Any, fieldname: str) -> array[int] | None:
+    """Every document's value of a segment's numeric column, in one read of its packed
+    array where Whoosh's reader unpacks them one by one (its layout: big-endian
+    fixed-width values for the first documents, the default for the rest); None when
+    the column is not a `columns.NumericColumn`."""
+    column = reader.column_reader(fieldname, translate=False)
+    if not isinstance(column, columns.NumericColumn.Reader):
+        return None
+    packed = array(column._typecode)
+    packed.frombytes(column._dbfile.get(column._basepos, column._count * column._fixedlen))
+    if sys.byteorder == "little":
+        packed.byteswap()
+    fill: array[int] = array(column._typecode, [column._default])
+    found: array[int] = packed + fill * (column._doccount - column._count)
+    return found
+
+
 def column_value(searcher: Any, fieldname: str, docnum: int) -> bytes:
     """One story's value in a variable-length column (a text column, or the stored
     fields), read by position. Whoosh's column reader first works out the offset of
     every value in the segment, in Python: 60 ms for the paths of 250,000 stories."""
     reader, n = _segment_of(searcher, docnum)
-    known = _value_ends(reader, fieldname)
+    known = _value_places(reader, fieldname)
     if known is None:
         return reader.column_reader(fieldname, translate=False)[n]  # type: ignore[no-any-return]
-    colfile, base, ends = known
-    start = ends[n - 1] if n else 0
-    return colfile.get(base + start, ends[n] - start)  # type: ignore[no-any-return]
+    colfile, base, starts, lengths = known
+    return colfile.get(base + starts[n], lengths[n])  # type: ignore[no-any-return]
 
 
-_ends: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+_places: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
-def _value_ends(reader: Any, fieldname: str) -> tuple[Any, int, array[int]] | None:
-    """(file, base, where each value ends) of a segment's variable-length column, made
-    once per segment reader (a searcher keeps its readers); None when the column does
-    not end like one."""
-    known = _ends.setdefault(reader, {})
+def _value_places(
+    reader: Any, fieldname: str
+) -> tuple[Any, int, Sequence[int], Sequence[int]] | None:
+    """(file, base, where each value starts, each value's length) of a segment's
+    variable-length column, made once per segment reader (a searcher keeps its
+    readers); None when the column does not end like one. Whoosh writes the starts
+    of a column of more than 32,768 values; for a smaller one they are added up."""
+    known = _places.setdefault(reader, {})
     if fieldname not in known:
         colfile, base, length = reader._perdoc._get_column_file(fieldname)
-        lengths = _var_bytes_lengths(colfile, base, length, reader.doc_count_all())
-        ends = None if lengths is None else array("Q", accumulate(lengths))
-        known[fieldname] = None if ends is None else (colfile, base, ends)
+        count = reader.doc_count_all()
+        lengths = _var_bytes_lengths(colfile, base, length, count)
+        starts = _var_bytes_offsets(colfile, base, length, count)
+        if lengths is not None and starts is None:
+            starts = array("Q", accumulate(lengths, initial=0))
+        known[fieldname] = None if lengths is None else (colfile, base, starts, lengths)
     return known[fieldname]  # type: ignore[no-any-return]
 
 
@@ -202,6 +273,19 @@ def _var_bytes_lengths(colfile: Any, base: int, length: int, count: int) -> arra
     if last - size < base:
         return None
     return colfile.get_array(last - size, code, count)  # type: ignore[no-any-return]
+
+
+def _var_bytes_offsets(colfile: Any, base: int, length: int, count: int) -> array[int] | None:
+    """Where each value of a `columns.VarBytesColumn` starts, when the column holds
+    them (see `_var_bytes_lengths`)."""
+    last = base + length - 1
+    if not count or chr(colfile.get_byte(last)) != "X":
+        return None
+    code = chr(colfile.get_byte(last - 1))
+    size = array(code).itemsize * count if code in _TYPECODES else -1
+    if size < 0 or last - 2 - size < base:
+        return None
+    return colfile.get_array(last - 2 - size, code, count)  # type: ignore[no-any-return]
 
 
 _TYPECODES = "bBhHiIlLqQ"

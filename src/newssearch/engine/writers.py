@@ -5,6 +5,13 @@ Every writer of a newssearch index writes compact segments (`codec.NewsCodec`) f
 for a large run. `BatchWriter` is what an indexing run writes through: stories and
 deletions, one writer and one commit per batch, so a killed run keeps whole batches.
 
+Searches visit every segment, so segments are merged as they pile up: after each batch,
+`tidy` merges `MERGE_FACTOR` segments of about the same size into one whenever a size
+class has that many (`merge_group`): a size class keeps at most 9 segments (at 1,200,000
+stories in batches of 30,000, 8 or so segments stay), and each story is rewritten about
+log10(stories / batch size) times. A merge reads its segments a term at a time
+(`merge.MergingPool`): its memory does not grow with them.
+
 A full rebuild (`BatchWriter(full=True)`) *stages* its batches instead: each batch's
 segment is written to disk but left out of the table of contents, and the last commit
 replaces every old segment with the staged ones at once. Readers, and a run killed
@@ -23,18 +30,37 @@ from whoosh.reading import SegmentReader
 
 from newssearch.engine.codec import NewsCodec
 from newssearch.engine.contents import Contents
-from newssearch.engine.parallel import SafeMpWriter, StagedCommits
-from newssearch.engine.pool import use_term_pool
+from newssearch.engine.merge import DocumentCopy, MergingPool
+from newssearch.engine.parallel import LockSafe, SafeMpWriter, StagedCommits
+from newssearch.engine.segments import is_compact
 from newssearch.engine.store import LOCK_WAIT
 
 MAX_WORKERS = 4
+MERGE_FACTOR = 10
+"""Segments of about the same size are merged this many at a time: each story is
+rewritten about log10(stories / batch) times, and a level holds at most 9 segments."""
+MERGE_FLOOR = 1000
+"""Segments of fewer live stories than this all count as the same size."""
 MAX_SEGMENTS = 24
-"""A run that leaves more segments merges the smallest (searches visit every segment).
-250,000 stories in batches of 30,000 on two cores make 18, which need no merge."""
+"""A run that leaves more segments merges the smallest (searches visit every segment);
+the merge levels leave more only past 10 million stories."""
 
 
-class NewsWriter(StagedCommits, writing.SegmentWriter):  # type: ignore[misc]
-    """Whoosh's one-process `SegmentWriter`, filling a `TermPool`, able to stage."""
+class NewsWriter(LockSafe, StagedCommits, writing.SegmentWriter):  # type: ignore[misc]
+    """Whoosh's one-process `SegmentWriter`, filling a `MergingPool` (so that merging
+    segments in takes constant memory), able to stage."""
+
+    pool: MergingPool
+
+    def write_per_doc(self, fieldnames: Any, reader: Any) -> Any:
+        copy = DocumentCopy.plan(self, reader) if is_compact(reader) else None
+        if copy is None:
+            return super().write_per_doc(fieldnames, reader)
+        return copy.copy(self, reader)
+
+    def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
+        if not self.pool.merge_in(self.storage, self.schema, reader.segment(), startdoc, docmap):
+            super().add_postings_to_pool(reader, startdoc, docmap)
 
 
 def new_writer(ix: Any, procs: int = 1) -> Any:
@@ -43,7 +69,9 @@ def new_writer(ix: Any, procs: int = 1) -> Any:
     `procs` > 1 (commit those with a policy that merges nothing)."""
     if procs > 1:
         return SafeMpWriter(ix, procs, batchsize=256, timeout=LOCK_WAIT, codec=NewsCodec())
-    return use_term_pool(NewsWriter(ix, timeout=LOCK_WAIT, codec=NewsCodec()))
+    writer = NewsWriter(ix, timeout=LOCK_WAIT, codec=NewsCodec())
+    writer.pool = MergingPool()
+    return writer
 
 
 def workers() -> int:
@@ -74,18 +102,44 @@ def _merge_small(writer: Any, segments: list[Any]) -> list[Any]:
     return kept
 
 
-def _merge_smallest(writer: Any, segments: list[Any]) -> list[Any]:
-    """Merge policy: merge the smallest segments into one so at most `MAX_SEGMENTS` stay."""
-    segments = _live(segments)
-    if len(segments) <= MAX_SEGMENTS:
-        return segments
-    ordered = sorted(segments, key=lambda seg: seg.doc_count())
-    count = len(segments) - MAX_SEGMENTS + 1
-    for seg in ordered[:count]:
-        reader = SegmentReader(writer.storage, writer.schema, seg)
-        writer.add_reader(reader)
-        reader.close()
-    return ordered[count:]
+def _level(segment: Any) -> int:
+    """A segment's size class: 0 below `MERGE_FLOOR` x `MERGE_FACTOR` live stories, one
+    more for each further factor."""
+    live, level = segment.doc_count(), 0
+    while live >= MERGE_FLOOR * MERGE_FACTOR ** (level + 1):
+        level += 1
+    return level
+
+
+def merge_group(segments: list[Any]) -> list[Any]:
+    """The segments to merge next: the `MERGE_FACTOR` smallest of the lowest level that
+    has that many, else (when more than `MAX_SEGMENTS` are left) enough of the smallest
+    to leave `MAX_SEGMENTS`; none when no merge is due."""
+    segments = sorted(_live(segments), key=lambda seg: seg.doc_count())
+    levels: dict[int, list[Any]] = {}
+    for seg in segments:
+        levels.setdefault(_level(seg), []).append(seg)
+    for level in sorted(levels):
+        if len(levels[level]) >= MERGE_FACTOR:
+            return levels[level][:MERGE_FACTOR]
+    if len(segments) > MAX_SEGMENTS:
+        return segments[: len(segments) - MAX_SEGMENTS + 1]
+    return []
+
+
+def _merging(group: list[Any], keep: bool) -> Callable[[Any, list[Any]], list[Any]]:
+    """Merge policy: merge `group` into the writer's new segment; keep the index's other
+    live segments (`keep`) or none (a staged merge, whose segments are not listed)."""
+    ids = {seg.segment_id() for seg in group}
+
+    def policy(writer: Any, segments: list[Any]) -> list[Any]:
+        for seg in group:
+            reader = SegmentReader(writer.storage, writer.schema, seg)
+            writer.add_reader(reader)  # (its postings are read when the segment is written)
+            reader.close()
+        return [seg for seg in _live(segments) if seg.segment_id() not in ids] if keep else []
+
+    return policy
 
 
 def _none(writer: Any, segments: list[Any]) -> list[Any]:
@@ -98,12 +152,47 @@ def segment_count(ix: Any) -> int:
     return len(ix._segments())
 
 
-def tidy(ix: Any) -> bool:
-    """Merge segments down to `MAX_SEGMENTS` if a run left more; whether it did."""
-    if segment_count(ix) <= MAX_SEGMENTS:
-        return False
-    new_writer(ix).commit(mergetype=_merge_smallest)
-    return True
+def _commit(writer: Any, policy: Callable[[Any, list[Any]], list[Any]]) -> None:
+    """Commit with this merge policy; a commit that fails is cancelled (the lock freed)."""
+    try:
+        writer.commit(mergetype=policy)
+    except BaseException:
+        _abandon(writer)
+        raise
+
+
+def _abandon(writer: Any) -> None:
+    """Cancel a writer that may have failed half-way, freeing its lock whatever happens."""
+    if writer.is_closed:
+        return
+    try:
+        writer.cancel()
+    except OSError:
+        # Closing the half-written segment failed as well (a full disk stays full):
+        # free the lock anyway; the orphan files are removed next.
+        writer._finish()
+
+
+def tidy(ix: Any) -> int:
+    """Merge the index's segments as `merge_group` says, until no merge is due; how many
+    merges that took."""
+    merges = 0
+    while group := merge_group(ix._segments()):
+        _commit(new_writer(ix), _merging(group, keep=True))
+        merges += 1
+    return merges
+
+
+def tidy_staged(ix: Any, staged: list[Any]) -> list[Any]:
+    """Merge a rebuild's staged segments as `merge_group` says (into staged segments);
+    the staged segments left."""
+    while group := merge_group(staged):
+        writer = new_writer(ix)
+        writer.staging = True
+        _commit(writer, _merging(group, keep=False))
+        merged = {seg.segment_id() for seg in group}
+        staged = [seg for seg in staged if seg.segment_id() not in merged] + writer.staged
+    return staged
 
 
 class BatchWriter:
@@ -177,14 +266,16 @@ class BatchWriter:
         if self._writer is None:
             return
         if self._full:
-            self._writer.commit(mergetype=_none)
-            self._staged += self._writer.staged
+            writer, self._writer = self._writer, None
+            writer.commit(mergetype=_none)
+            self._staged = tidy_staged(self._ix, self._staged + writer.staged)
         else:
             self._before_commit()
             # (the parallel writer's check counts the documents of the new segments,
-            # which a merge would move)
+            # which a merge would move: merges are commits of their own)
             self._writer.commit(mergetype=_drop_empty if self._procs > 1 else _merge_small)
-        self._writer = None
+            self._writer = None
+            tidy(self._ix)
         self._pending = 0
 
     def commit(self) -> None:
@@ -206,11 +297,6 @@ class BatchWriter:
     def cancel(self) -> None:
         """Drop the batch being written (and a rebuild's staged ones)."""
         writer, self._writer = self._writer, None
-        if writer is not None and not writer.is_closed:
-            try:
-                writer.cancel()
-            except OSError:
-                # Closing the half-written segment failed as well (a full disk stays
-                # full): free the lock anyway; the orphan files are removed next.
-                writer._finish()
+        if writer is not None:
+            _abandon(writer)
         self._staged = []

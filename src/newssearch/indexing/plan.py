@@ -24,15 +24,101 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from itertools import chain
 
 from newssearch.models import DuplicateFile, FileWarning, RejectedFile, Story
 from newssearch.stories import parse
-from newssearch.stories.files import FoundFile, inode_of
+from newssearch.stories.files import PLAIN, FoundFile, inode_of
 from newssearch.stories.parse import StoryRejected
 
 Skipped = dict[str, dict[str, str]]
 """The side file's memory of skipped files: path -> {"sig", and "reason" or "code"}."""
+
+
+class FoundFiles:
+    """The files the walks found, by path, kept small: a run over a million files holds
+    them all. A file reached without a link (the usual case) is kept as its path and
+    `sig` under the root whose walk found it, from which its `FoundFile` is made again
+    when asked for; a `FoundFile` is kept whole only for a file reached through a link.
+    (A `FoundFile` and its strings take about 450 bytes; a path and its `sig`, 250.)"""
+
+    def __init__(self) -> None:
+        self._roots: list[tuple[str, bool, dict[str, str]]] = []
+        """Each walked root: its path, whether it is a directory, and its plain files."""
+        self._linked: dict[str, FoundFile] = {}
+        self._count = 0
+
+    def walking(self, root: str, is_dir: bool) -> None:
+        """The files added next were found by the walk of `root`."""
+        self._roots.append((root, is_dir, {}))
+
+    def add(self, f: FoundFile) -> None:
+        """Add a file found by the current walk (once: the first walk to find it keeps it)."""
+        root, is_dir, plain = self._roots[-1]
+        if (
+            f.links == PLAIN
+            and f.mtime_ns == mtime_of(f.sig)
+            and f.rel == _rel(root, is_dir, f.path)
+        ):
+            plain[f.path] = f.sig
+        else:
+            self._linked[f.path] = f
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._linked or any(path in plain for _, _, plain in self._roots)
+
+    def absent(self, paths: AbstractSet[str]) -> set[str]:
+        """Those of `paths` that no walk found."""
+        held = [plain.keys() for _, _, plain in self._roots] + [self._linked.keys()]
+        missing = set(paths - held[0])  # (no copy of `paths` first: most are found)
+        for keys in held[1:]:
+            missing -= keys
+        return missing
+
+    def sig(self, path: str) -> str | None:
+        """The file's `sig` (None: not found)."""
+        for _, _, plain in self._roots:
+            found = plain.get(path)
+            if found is not None:
+                return found
+        f = self._linked.get(path)
+        return None if f is None else f.sig
+
+    def mtime(self, path: str) -> int | None:
+        """The file's modification time (None: not found)."""
+        sig = self.sig(path)
+        return None if sig is None else mtime_of(sig)
+
+    def get(self, path: str) -> FoundFile | None:
+        """The file's `FoundFile` (None: not found)."""
+        for root, is_dir, plain in self._roots:
+            sig = plain.get(path)
+            if sig is not None:
+                return FoundFile(path, _rel(root, is_dir, path), mtime_of(sig), sig, PLAIN)
+        return self._linked.get(path)
+
+    def sigs(self) -> Iterator[tuple[str, str]]:
+        """Every file's path and `sig`."""
+        for _, _, plain in self._roots:
+            yield from plain.items()
+        for path, f in self._linked.items():
+            yield path, f.sig
+
+
+def mtime_of(sig: str) -> int:
+    """The modification time a `sig` (`stories.files.sig_of`) starts with."""
+    return int(sig.partition(":")[0])
+
+
+def _rel(root: str, is_dir: bool, path: str) -> str:
+    """A file's path relative to the root a walk found it under, as the walk makes it."""
+    return path[len(root.rstrip(os.sep)) + 1 :] if is_dir else os.path.basename(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +157,7 @@ class Tally:
 class Planner:
     """One run's plan (see the module docstring).
 
-    found: the files the walks found, by path.
+    found: the files the walks found.
     sigs: each indexed path's `sig` (empty for a full rebuild).
     codes: each indexed path's story code, read when first needed.
     skipped: the side file's skipped files; the plan's own is `new_skipped`.
@@ -82,7 +168,7 @@ class Planner:
 
     def __init__(
         self,
-        found: dict[str, FoundFile],
+        found: FoundFiles,
         *,
         sigs: dict[str, str],
         codes: Callable[[], dict[str, str]],
@@ -99,13 +185,10 @@ class Planner:
         self._tally = tally
         self._unusable = unusable
         self.new_skipped: Skipped = {p: v for p, v in skipped.items() if not walked(p)}
-        unchanged = [p for p, f in found.items() if f.sig == sigs.get(p)]
-        held = set(unchanged)
-        self._unchanged = unchanged
-        self.changed = (
-            [] if len(unchanged) == len(found) else [f for p, f in found.items() if p not in held]
-        )
-        not_found = sorted(sigs.keys() - found.keys())
+        self.changed = [p for p, sig in found.sigs() if sigs.get(p) != sig]
+        """The paths of the files found new or changed."""
+        self._unchanged_count = len(found) - len(self.changed)
+        not_found = sorted(found.absent(sigs.keys()))
         self.gone = [p for p in not_found if gone_from_walks(p)]
         gone = set(self.gone)
         self._elsewhere = [p for p in not_found if p not in gone]
@@ -121,7 +204,13 @@ class Planner:
     @property
     def to_read(self) -> int:
         """How many files the run will read (not known from the side file)."""
-        return sum(1 for f in self.changed if self._skipped.get(f.path, {}).get("sig") != f.sig)
+        skipped, found = self._skipped, self._found
+        return sum(1 for p in self.changed if skipped.get(p, {}).get("sig") != found.sig(p))
+
+    def _unchanged(self) -> Iterator[str]:
+        """The paths of the files found unchanged."""
+        sigs = self._sigs
+        return (p for p, sig in self._found.sigs() if sigs.get(p) == sig)
 
     def actions(self) -> Iterator[Action]:
         """The writes and deletions, in the order to apply them."""
@@ -135,17 +224,25 @@ class Planner:
         owner: dict[str, str] = {}
         if self.changed:
             codes = self._codes()
-            owner = {codes[path]: path for path in self._unchanged + self._elsewhere}
-        for path in sorted((f.path for f in self.changed), key=self._rank):
+            owner = {codes[path]: path for path in chain(self._unchanged(), self._elsewhere)}
+        # newest first, ties by path (`_rank`), in two stable sorts: one key of a million
+        # (mtime, path) keys takes 100 MB
+        order = sorted(self.changed)
+        mtime = self._found.mtime
+        order.sort(key=lambda path: -mtime(path))  # type: ignore[operator]
+        for path in order:
             tally.read += 1
-            yield from self._visit(self._found[path], owner)
-        still = len(self._unchanged)
+            f = self._found.get(path)
+            assert f is not None
+            yield from self._visit(f, owner)
+        still = self._unchanged_count
         for code, path in self._claims.items():
             earlier = owner.get(code)
-            if earlier is not None and earlier != path and earlier in self._found:
+            earlier_sig = self._found.sig(earlier) if earlier is not None else None
+            if earlier is not None and earlier != path and earlier_sig is not None:
                 # a newer file took over the code of an unchanged one
                 tally.duplicates.append(DuplicateFile(earlier, code, path))
-                self.new_skipped[earlier] = {"sig": self._found[earlier].sig, "code": code}
+                self.new_skipped[earlier] = {"sig": earlier_sig, "code": code}
                 still -= 1
         tally.unchanged = still
 
@@ -197,8 +294,9 @@ class Planner:
 
     def _rank(self, path: str) -> tuple[int, int, str]:
         """Newest first, ties by path; a file that no longer exists after every other."""
-        f = self._found.get(path)
-        mtime = f.mtime_ns if f is not None else self._mtime_now(path)
+        mtime = self._found.mtime(path)
+        if mtime is None:
+            mtime = self._mtime_now(path)
         return (0, -mtime, path) if mtime is not None else (1, 0, path)
 
     def _mtime_now(self, path: str) -> int | None:

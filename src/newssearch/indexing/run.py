@@ -11,14 +11,16 @@
    carries on. A large run writes in worker processes. A full rebuild stages its batches
    and swaps them in at the end, so the old index answers until then. The side file
    (roots, skipped files) is written before each commit.
-5. Merge if more than `writers.MAX_SEGMENTS` segments are left. A run that fails
-   cancels its batch and removes the files it wrote (`store.remove_orphans`).
+5. Segments are merged as the engine's merge policy says, after each batch and at the
+   end (`writers.tidy`). A run that fails cancels its batch and removes the files it
+   wrote (`store.remove_orphans`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +32,7 @@ from newssearch.engine.contents import Contents, read_contents
 from newssearch.engine.parallel import WorkerFailed
 from newssearch.engine.schema import SCHEMA_VERSION, document
 from newssearch.errors import IndexWriteError, InputError, shown
-from newssearch.indexing.plan import Delete, Planner, Tally
+from newssearch.indexing.plan import Delete, FoundFiles, Planner, Tally
 from newssearch.indexing.roots import Root, holders, recorded_roots, resolve
 from newssearch.models import (
     FileWarning,
@@ -40,7 +42,7 @@ from newssearch.models import (
     Progress,
     RejectedFile,
 )
-from newssearch.stories.files import FoundFile, Unusable, walk
+from newssearch.stories.files import Unusable, walk
 
 PARALLEL_FROM = 1000
 """Runs with fewer stories to index than this use one process."""
@@ -66,13 +68,14 @@ def _collector_paused() -> Iterator[None]:
 
 def _walk(
     roots: list[Root], tally: Tally, progress: Progress | None
-) -> tuple[dict[str, FoundFile], set[str]]:
+) -> tuple[FoundFiles, set[str]]:
     """The files under the roots, and the paths of those that cannot be used (which are
     in `tally.rejected`; unreadable directories are warnings)."""
-    found: dict[str, FoundFile] = {}
+    found = FoundFiles()
     unusable: set[str] = set()
     with _collector_paused():
         for root in roots:
+            found.walking(os.path.abspath(root.path), os.path.isdir(root.path))
             for item in walk(root.path, root.glob, follow_links=root.follow_links):
                 if isinstance(item, Unusable):
                     if not item.is_file:
@@ -81,7 +84,7 @@ def _walk(
                         tally.rejected.append(RejectedFile(item.path, item.reason))
                         unusable.add(item.path)
                 elif item.path not in found:
-                    found[item.path] = item
+                    found.add(item)
                     if progress is not None and len(found) % PROGRESS_EVERY == 0:
                         progress(Phase.scanning, len(found), None)
     if progress is not None:  # the walk is over: every file found, not the last hundred
@@ -172,7 +175,7 @@ def _write(
 
 
 def _planner(
-    found: dict[str, FoundFile],
+    found: FoundFiles,
     known: Contents,
     meta: dict[str, Any],
     walked: list[Root],

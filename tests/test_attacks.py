@@ -789,7 +789,8 @@ def test_12_a_signal_stops_a_parallel_run_cleanly(stop: str, tmp_path: Path) -> 
         assert "Traceback" not in err and "leaked" not in err, (delay, err)
         # (done before the signal, it may be stopped during the interpreter's exit)
         assert (proc.returncode, err) in ((code, message), (0, ""), (-signum, "")), (delay, err)
-    assert cli("index", root, "--index", index).exit_code == 0
+    rerun = cli("index", root, "--index", index)
+    assert rerun.exit_code == 0, rerun.output
     assert stories_in(index) == 1500
 
 

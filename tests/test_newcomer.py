@@ -103,7 +103,7 @@ def test_02_show_into_a_pipe_gives_each_paragraph_one_line(data_index: str) -> N
     assert story is not None
     lines = done.stdout.splitlines()
     assert lines[0] == story.headline
-    assert lines[2] == f"Wednesday 17 April 2024 - 09:29 · story {SEED_CODE} · {story.path}"
+    assert lines[2] == f"Wednesday 17 April 2024 - 09:29 · story {SEED_CODE} · en · {story.path}"
     paragraphs = story.body.split("\n")
     assert [line for line in lines[3:] if line] == paragraphs
     assert max(len(p) for p in paragraphs) > 80  # long enough to have been wrapped

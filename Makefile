@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 INSTALL := $(BIN)/python -m pip install --quiet
 DEMO_INDEX ?= index
 
-.PHONY: demo test test-long test-lowest lint typecheck unit bench bench-scale bench-load screenshot quality known-item clean
+.PHONY: demo test test-long test-lowest lint typecheck unit bench bench-scale bench-cluster bench-load screenshot quality known-item clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ bench: $(STAMP)
 ## bench-scale: time, memory, latency and size from 19,043 to 1,200,000 stories (needs ../shared; about 35 min)
 bench-scale: $(STAMP)
 	$(BIN)/python bench/scale.py
+
+## bench-cluster: query latency of one index, 1 shard and 3 shards on a local Dask cluster (needs ../shared)
+bench-cluster: $(STAMP)
+	$(BIN)/python bench/cluster.py
 
 ## bench-load: 50 clients for 30 s against `newssearch serve` while an indexer commits (needs ../shared)
 bench-load: $(STAMP)

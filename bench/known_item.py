@@ -19,6 +19,9 @@ Systems, all in this one run:
 
 * naive Whoosh: `StemmingAnalyzer`, the default query parser over headline and body
   (words ANDed, as its tutorial uses it), and the same with words ORed;
+* newssearch itself: the corpus's files indexed by `index_stories` (its stories/s is
+  reported beside the others' indexing time) and searched by `NewsIndex.search`; body
+  only is `body:` on each word, the stories with every word first, then any word;
 * prototypes: whoosh-reloaded with an analyzer made from `newssearch.analysis` (an
   adapter in this script only), ranked as newssearch ranks (BM25F B 0.2, K1 1.6, headline
   x1.25, stories with every word first), one per Arabic-script stemmer; `+exact` also
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing.util
 import random
 import re
 import shutil
@@ -47,6 +51,7 @@ from whoosh import fields, qparser, scoring
 from whoosh import query as wq
 from whoosh.filedb.filestore import RamStorage
 
+from newssearch import NewsIndex, NewsSearchError, index_stories
 from newssearch.analysis import Chain
 from newssearch.models import Story
 from newssearch.stories.parse import parse_story
@@ -337,6 +342,36 @@ class Prototype:
         return found[:TOP]
 
 
+class NewsSearch:
+    """newssearch as a user runs it: the story files indexed, then searched."""
+
+    def __init__(self, archive: str) -> None:
+        folder = Path(tempfile.mkdtemp(prefix="stories-"))
+        with tarfile.open(SHARED / "corpora" / archive) as tar:
+            tar.extractall(folder, filter="data")
+        start = time.perf_counter()
+        report = index_stories(str(folder / "index"), [str(folder)])
+        self.rate = report.added / (time.perf_counter() - start)
+        self.ix = NewsIndex.open(folder / "index")
+
+    def _codes(self, query: str) -> list[str]:
+        try:
+            return [hit.code for hit in self.ix.search(query, limit=TOP).hits]
+        except NewsSearchError:  # a query of stop words alone
+            return []
+
+    def search(self, text: str, fieldnames: tuple[str, ...]) -> list[str]:
+        if fieldnames != ("body",):
+            return self._codes(text)
+        words = [w for w in text.split() if w]
+        found = self._codes(" AND ".join(f"body:{w}" for w in words))
+        if len(found) < TOP and len(words) > 1:
+            found += [
+                c for c in self._codes(" OR ".join(f"body:{w}" for w in words)) if c not in found
+            ]
+        return found[:TOP]
+
+
 # ---------------------------------------------------------------- measurement
 
 
@@ -356,8 +391,9 @@ def _prototype(stories: list[Story], stemmer: str, *, exact: bool) -> Callable[[
     return lambda: Prototype(stories, Chain(stemmer), Chain("none") if exact else None)
 
 
-def systems(stories: list[Story]) -> Iterator[tuple[str, Callable[[], Any]]]:
+def systems(stories: list[Story], archive: str) -> Iterator[tuple[str, Callable[[], Any]]]:
     """Each system's label and a function that builds it (indexing the stories)."""
+    yield "newssearch", lambda: NewsSearch(archive)
     yield "naive Whoosh, words ANDed", lambda: Naive(stories, qparser.AndGroup)
     yield "naive Whoosh, words ORed", lambda: Naive(stories, qparser.OrGroup)
     for name in ("none", "light", "snowball-arabic", "snowball-persian"):
@@ -376,9 +412,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--show", type=int, default=0, help="print this many queries per language")
+    parser.add_argument(
+        "--only", action="append", help="run the systems whose label holds this (repeatable)"
+    )
     args = parser.parse_args()
     # Whoosh's RAM indexes spill to `<tmp>/MAIN.tmp` and delete it when done: a directory
     # of this run's own keeps two runs at once from deleting each other's files.
+    multiprocessing.util.get_temp_dir()  # newssearch's workers' own, kept out of it
     tempfile.tempdir = tempfile.mkdtemp(prefix="known-item-")
     try:
         run(args)
@@ -407,7 +447,9 @@ def run(args: argparse.Namespace) -> None:
         )
         print("|---|---|---|---|---|---|---|---|")
         results[lang] = {}
-        for label, build in systems(stories):
+        for label, build in systems(stories, name):
+            if args.only and not any(part in label for part in args.only):
+                continue
             start = time.perf_counter()
             system = build()
             seconds = time.perf_counter() - start
@@ -420,7 +462,8 @@ def run(args: argparse.Namespace) -> None:
             cells = " | ".join(
                 f"{100 * v:.1f}%" if i % 2 == 0 else f"{v:.3f}" for i, v in enumerate(row)
             )
-            print(f"| {label} | {cells} | {seconds:.0f} |", flush=True)
+            rate = f" ({system.rate:,.0f} stories/s)" if isinstance(system, NewsSearch) else ""
+            print(f"| {label} | {cells} | {seconds:.0f}{rate} |", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False))
 

@@ -740,22 +740,6 @@ def test_12_ctrl_c_in_the_first_second_prints_no_traceback(tmp_path: Path) -> No
     assert stories_in(index) == 326
 
 
-def _diag(index: Path) -> str:  # TEMP diagnostics
-    import glob as _g
-
-    out = [f"time {time.time()} pid {os.getpid()}", f"listing {sorted(os.listdir(index))}"]
-    for fd in _g.glob("/proc/[0-9]*/fd/*"):
-        with contextlib.suppress(OSError):
-            target = os.readlink(fd)
-            if str(index) in target:
-                pid = fd.split("/")[2]
-                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-                out.append(f"{fd} -> {target} :: {cmd[:200]!r}")
-    with contextlib.suppress(OSError):
-        out.append(Path("/proc/locks").read_text())
-    return "\n".join(out)
-
-
 def wait_for_workers(pid: int) -> None:
     """Wait until the indexing process `pid` starts the server that starts its workers."""
     deadline = time.monotonic() + 60
@@ -805,13 +789,7 @@ def test_12_a_signal_stops_a_parallel_run_cleanly(stop: str, tmp_path: Path) -> 
         assert "Traceback" not in err and "leaked" not in err, (delay, err)
         # (done before the signal, it may be stopped during the interpreter's exit)
         assert (proc.returncode, err) in ((code, message), (0, ""), (-signum, "")), (delay, err)
-    before = _diag(index)
     rerun = cli("index", root, "--index", index)
-    if rerun.exit_code != 0:
-        Path("/tmp/repro/diag.txt").write_text(
-            f"BEFORE:\n{before}\nAFTER:\n{_diag(index)}\nOUTPUT:\n{rerun.output}\n"
-            f"EXC: {rerun.exc_info!r}\n"
-        )
     assert rerun.exit_code == 0, rerun.output
     assert stories_in(index) == 1500
 

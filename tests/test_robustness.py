@@ -235,7 +235,9 @@ def test_kill_nine_never_breaks_the_index(tmp_path: Path, data_index: str) -> No
     rng = random.Random(20261128)
     # how long a full run takes here, so that kills land anywhere in one
     started = time.perf_counter()
-    args = ["index", str(corpus), "--index", index, "--quiet", "--batch-size", "25"]
+    # about 40 commits in a run, so that kills land before, between and during them
+    batch = max(25, total // 40)
+    args = ["index", str(corpus), "--index", index, "--quiet", "--batch-size", str(batch)]
     assert newssearch(*args, "--full").wait() == 0
     longest = time.perf_counter() - started
     kills = 0
@@ -244,8 +246,9 @@ def test_kill_nine_never_breaks_the_index(tmp_path: Path, data_index: str) -> No
             break
         # every other run rebuilds; the others update after a rebuild was killed
         proc = newssearch(*args, *(["--full"] if attempt % 2 == 0 else []))
-        time.sleep(rng.uniform(0.05, longest))
-        if proc.poll() is None:
+        try:
+            proc.wait(timeout=rng.uniform(0.05, longest))
+        except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait()

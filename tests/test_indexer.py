@@ -312,6 +312,33 @@ def test_updated_stories_leave_no_empty_segments(write_story: WriteStory, index_
         assert ix.search("version 4").total == 1
 
 
+@pytest.mark.parametrize("staging", [False, True], ids=["committed", "staged"])
+def test_a_worker_that_gets_no_job_leaves_no_empty_segment(index_path: str, staging: bool) -> None:
+    """Four workers for four one-story jobs: the first ones up take every job. Those that
+    got none wrote empty segments, which the commit listed, and the next run found no
+    column file in them and called the index damaged."""
+    from whoosh import writing
+
+    from newssearch.engine import store
+    from newssearch.engine.codec import NewsCodec
+    from newssearch.engine.contents import read_contents
+    from newssearch.engine.parallel import SafeMpWriter
+
+    with store.run_lock(index_path):
+        ix = store.create_index(index_path)
+    writer = SafeMpWriter(ix, 4, batchsize=1, codec=NewsCodec())
+    writer.staging = staging
+    for n in range(4):
+        writer.add_document(code=str(n), headline="Cocoa", body="", path=f"/x/{n}", sig="1:1")
+    writer.commit(mergetype=writing.NO_MERGE)
+    segments = writer.staged if staging else ix._segments()
+    sizes = [s.doc_count_all() for s in segments]
+    assert sum(sizes) == 4 and 0 not in sizes, sizes
+    if not staging:
+        assert len(read_contents(ix).sig) == 4
+    ix.close()
+
+
 def write_drafts(
     write_story: WriteStory, numbers: Iterable[int], draft: str, *, later: bool = False
 ) -> str:

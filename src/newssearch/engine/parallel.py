@@ -11,7 +11,9 @@ processes, each of which writes its own segment. As shipped it can lose work qui
 
 `SafeMpWriter` commits only when every worker exited cleanly and the new segments hold
 exactly the documents it was given; otherwise it raises `WorkerFailed` and writes no
-table of contents, so the index keeps its last commit. Workers never see Ctrl-C (the
+table of contents, so the index keeps its last commit. It leaves out the empty segment
+of a worker that got no job (the others took them all): with no column files, it would
+make the next run read the index as damaged. Workers never see Ctrl-C (the
 parent cancels them) and exit when the indexing process is gone. They are started by a
 small server process (`_STARTER`), not forked from the indexing process with its whole
 heap, and a Ctrl-C or SIGTERM that comes while one starts waits until it has started, so
@@ -258,14 +260,17 @@ class SafeMpWriter(LockSafe, StagedCommits, multiproc.MpWriter):  # type: ignore
 
     def _commit_toc(self, segments: list[Any]) -> None:
         failed = [t.exitcode for t in self.tasks if t.exitcode]
-        written = sum(s.doc_count_all() for s in self.new_segments(segments))
+        new = self.new_segments(segments)
+        written = sum(s.doc_count_all() for s in new)
         if failed or written != self._sent:
             self._finish()
             details = self._worker_traceback()
             code = failed[0] if failed else 0
             reason = os.strerror(code) if code > 1 else "an indexing process failed"
             raise WorkerFailed(reason, details)
-        super()._commit_toc(segments)
+        # (the empty segment of a worker that got no job, left out)
+        empty = {s.segment_id() for s in new if not s.doc_count_all()}
+        super()._commit_toc([s for s in segments if s.segment_id() not in empty])
 
     def _worker_traceback(self) -> str | None:
         try:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import Stemmer
 
-from newssearch import NewsIndex, index_stories
+from newssearch import Hit, NewsIndex, index_stories
 from newssearch.stories.parse import read_story
 
 from .conftest import SHARED
@@ -70,7 +70,7 @@ def test_newest_first_lists_only_stories_holding_every_word(
 ) -> None:
     stories, ix = tehran
     expected = holding_all(stories, ["Persepolis", "football"])
-    listed = []
+    listed: list[Hit] = []
     page = 1
     while True:
         result = ix.search("Persepolis football", sort="newest", limit=50, page=page)

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from newssearch import NewsIndex, QueryError, index_stories, parse_date
 from newssearch.cli import app
+from newssearch.models import RECENT_POOL
 
 from .conftest import SEED_CODE, WriteStory
 
@@ -129,6 +130,22 @@ def test_recent_keeps_the_match_set(data_ix: NewsIndex) -> None:
         for h in data_ix.search("cocoa prices", limit=5, page=p, recent=True).hits
     ]
     assert pages == [h.code for h in recent.hits[:15]]
+
+
+def test_recent_pages_never_overlap_and_scores_never_rise(data_ix: NewsIndex) -> None:
+    """`said` matches 267 stories of data/: `--recent` lists the best 200, ordered by the
+    blend, in pages that neither overlap nor leave a gap, full matches first."""
+    plain = data_ix.search("said oil", limit=1000)
+    assert plain.total + plain.partial_total > RECENT_POOL
+    listed = []
+    for page in range(1, 30):
+        listed += data_ix.search("said oil", limit=10, page=page, recent=True).hits
+    assert len(listed) == len({h.code for h in listed}) == RECENT_POOL
+    assert {h.code for h in listed} == {h.code for h in plain.hits[:RECENT_POOL]}
+    scores = [h.score for h in listed]
+    assert scores == sorted(scores, reverse=True)
+    assert [h.partial for h in listed] == sorted(h.partial for h in listed)
+    assert all(h.score >= 1 for h in listed if not h.partial)
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,9 @@ BATCH_SIZE = 30_000
 """Stories written per commit: a killed run loses at most this much work, and each
 commit adds a segment per worker process."""
 
+RECENT_POOL = 200
+"""`--recent` orders (and lists) this many of the best matches."""
+
 
 def default_index_path() -> str:
     """`$NEWSSEARCH_INDEX` if set, else `./index`."""

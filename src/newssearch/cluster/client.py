@@ -158,7 +158,7 @@ class ClusterIndex:
             order = Sort.newest  # as one index answers: nothing to rank by
         names, down = self._live()
         stats = self._statistics(names, query, since, until)
-        wanted = max(limit * page, ranking.RECENT_POOL) if recent else limit * page
+        wanted = ranking.RECENT_POOL if recent else limit * page  # as one index does
         reorder = bool(parsed.words and order is Sort.relevance and ranking.FEEDBACK)
         depth = max(wanted, ranking.FEEDBACK_DEPTH) if reorder else wanted
         parts = self._round(

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from newssearch.models import Hit, IndexStats, SearchResult, Sort, Timeline, TimelineBucket
-from newssearch.searching.ranking import blended
+from newssearch.searching.ranking import recency_scores
 
 
 def order(hits: Iterable[Hit], sort: Sort) -> list[Hit]:
@@ -34,7 +34,9 @@ def order(hits: Iterable[Hit], sort: Sort) -> list[Hit]:
 
 def recent(hits: list[Hit]) -> list[Hit]:
     """`--recent` over the archive's best hits, as one index does it over its own."""
-    scores = blended([h.score for h in hits], [h.date for h in hits])
+    scores = recency_scores(
+        [h.score for h in hits], [h.date for h in hits], [h.partial for h in hits]
+    )
     rescored = [replace(h, score=s) for h, s in zip(hits, scores, strict=True)]
     return sorted(rescored, key=lambda h: (-h.score, h.code))
 

@@ -27,6 +27,7 @@ from whoosh import scoring
 from newssearch.engine.reader import IndexView
 from newssearch.engine.scoring import Ranked, Scores
 from newssearch.engine.stats import CorpusStats, Frequencies
+from newssearch.models import RECENT_POOL as RECENT_POOL  # (search and cluster use it)
 
 HEADLINE_BOOST = 1.0
 """A headline's words are most often in the body too, so they already count twice."""
@@ -50,8 +51,6 @@ FEEDBACK_SHARE = 0.5
 
 RECENT_HALF_LIFE_DAYS = 30.0
 """`recent`: a story this many days older than the newest candidate counts half."""
-RECENT_POOL = 200
-"""`recent`: how many of the best matches are re-ranked by the blend."""
 
 
 def idf(found: int, stories: int) -> float:
@@ -218,13 +217,29 @@ def blended(scores: list[float], dates: list[datetime | None]) -> list[float]:
     return found
 
 
+def recency_scores(
+    shown: list[float], dates: list[datetime | None], partial: list[bool]
+) -> list[float]:
+    """The scores a `--recent` list shows and is ordered by: each hit's shown score within
+    its part (less the 1 of a full match) `blended`, and the part's 1 again, so that full
+    matches stay above partial ones and a score never rises down the list."""
+    within = [score - (0.0 if p else 1.0) for score, p in zip(shown, partial, strict=True)]
+    return [
+        score + (0.0 if p else 1.0)
+        for score, p in zip(blended(within, dates), partial, strict=True)
+    ]
+
+
 def by_recency(
     view: IndexView, hits: list[tuple[Ranked, float, bool]]
 ) -> list[tuple[Ranked, float, bool]]:
-    """Re-rank (hit, score, partial) by `blended` scores, ties by story code; the blended
-    score is the one shown."""
+    """Re-rank (hit, shown score, partial) by `recency_scores`, ties by story code."""
     dates = view.dates_of([h.docnum for h, _, _ in hits])
-    scores = blended([score for _, score, _ in hits], [dates[h.docnum] for h, _, _ in hits])
+    scores = recency_scores(
+        [score for _, score, _ in hits],
+        [dates[h.docnum] for h, _, _ in hits],
+        [partial for _, _, partial in hits],
+    )
     reranked = [(h, score, partial) for (h, _, partial), score in zip(hits, scores, strict=True)]
     reranked.sort(key=lambda item: (-item[1], view.code(item[0].docnum)))
     return reranked

@@ -78,7 +78,8 @@ def run_search(
     tiers = [parsed.all_words]
     if parsed.any_word is not None and by_date is None:
         tiers.append(parsed.any_word)
-    wanted = max(limit * page, ranking.RECENT_POOL) if recent else limit * page
+    # --recent orders the best RECENT_POOL matches, whatever the page: pages never overlap
+    wanted = ranking.RECENT_POOL if recent else limit * page
     found, reordered = _ordered(view, parsed, tiers, within, wanted, by_date, stats, reorder)
     shown = [
         (h, 0.0 if by_date else ranking.shown_score(h.score, tier == 0, n < reordered), tier > 0)

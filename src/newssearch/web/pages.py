@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from newssearch import Hit, QueryError, SearchResult
+from newssearch.models import RECENT_POOL
 from newssearch.web import params
 from newssearch.web.api import index_of, no_story
 from newssearch.web.timelines import MAX_BARS, bounded_timeline, chart, page_timeline
@@ -98,6 +99,8 @@ def hit_views(result: SearchResult, form: dict[str, str]) -> list[HitView]:
 def pager(result: SearchResult, path: str, form: dict[str, str]) -> Pager:
     """Previous, next and nearby pages of `result`, as links."""
     listed = result.total + result.partial_total  # the partial matches follow the matches
+    if form.get("recent"):
+        listed = min(listed, RECENT_POOL)
     pages = min(-(-listed // result.limit), params.MAX_PAGE)
     here = result.page
 

@@ -256,6 +256,12 @@ def test_errors_are_one_line_and_exit_2(
     assert "Traceback" not in result.stderr
 
 
+def test_nothing_to_index_makes_no_index(tmp_path: Path) -> None:
+    result = run("index", "--index", str(tmp_path / "fresh"))
+    assert result.exit_code == 2 and "nothing to index" in result.stderr
+    assert not (tmp_path / "fresh").exists()
+
+
 def test_locked_index_is_an_error(write_story: WriteStory, tmp_path: Path) -> None:
     root = write_story("a.txt").parent
     index = str(tmp_path / "ix")
@@ -340,3 +346,19 @@ def test_a_bug_is_reported_as_a_bug_not_as_damage(
     monkeypatch.setenv("NEWSSEARCH_DEBUG", "1")
     debugged = run("search", "gaza truce", "--index", data_index)
     assert isinstance(debugged.exception, KeyError)  # the traceback is the user's to see
+
+
+@pytest.mark.parametrize("command", ["search", "similar", "timeline", "show"])
+def test_help_examples_find_stories_in_data(command: str, data_index: str) -> None:
+    """Each example a reading command's --help gives finds something in data/."""
+    import shlex
+
+    examples = [
+        shlex.split(line.strip())[1:]
+        for line in run(command, "--help").stdout.splitlines()
+        if line.strip().startswith(f"newssearch {command} ")
+    ]
+    assert examples
+    for example in examples:
+        result = run(*example, "--index", data_index)
+        assert result.exit_code == 0, (example, result.stderr)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from newssearch import NewsIndex, QueryError, index_stories, parse_date
+from newssearch import Hit, NewsIndex, QueryError, index_stories, parse_date
 from newssearch.cli import app
 from newssearch.models import RECENT_POOL
 
@@ -137,7 +137,7 @@ def test_recent_pages_never_overlap_and_scores_never_rise(data_ix: NewsIndex) ->
     blend, in pages that neither overlap nor leave a gap, full matches first."""
     plain = data_ix.search("said oil", limit=1000)
     assert plain.total + plain.partial_total > RECENT_POOL
-    listed = []
+    listed: list[Hit] = []
     for page in range(1, 30):
         listed += data_ix.search("said oil", limit=10, page=page, recent=True).hits
     assert len(listed) == len({h.code for h in listed}) == RECENT_POOL

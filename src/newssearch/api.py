@@ -49,7 +49,12 @@ def index_stories(
     paths, options, progress: as for `NewsIndex.index`.
     """
     options = options or IndexOptions()
+    from newssearch.engine import store
+
     checked = checks.paths(paths)
+    if not checked and not store.holds_index(os.fspath(index_path)):
+        # (a new index would have no roots to re-index: say so before making one)
+        raise InputError("nothing to index: name a directory of story files")
     with NewsIndex.open_or_create(index_path, repair=options.full) as ix:
         return ix.index(checked, options, progress=progress)
 

@@ -276,7 +276,7 @@ def render_report(report: IndexReport, stream: TextIO, *, rejected_only: bool = 
         f"{report.added:,} added, {report.updated:,} updated, "
         f"{report.unchanged:,} unchanged, {len(report.rejected):,} rejected, "
         f"{len(report.duplicates):,} duplicates, {report.removed:,} removed, "
-        f"{len(report.warnings):,} warnings\n"
+        f"{len(report.warnings):,} {'warning' if len(report.warnings) == 1 else 'warnings'}\n"
     )
 
 

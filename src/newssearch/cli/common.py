@@ -2,7 +2,7 @@
 
 Exit status follows grep: 0 results (or all files indexed), 1 no results (or some files
 not indexed), 2 an error, printed as one `Error: ...` line on stderr (a usage error
-too), 130 interrupted. An exception that is not a `NewsSearchError` is a bug: it is
+too), 130 interrupted, 143 terminated. An exception that is not a `NewsSearchError` is a bug: it is
 reported as an internal error, with its traceback under `--debug` or
 `NEWSSEARCH_DEBUG=1`. The library, Whoosh and rich are imported inside the commands so
 `--help` stays fast.
@@ -251,7 +251,7 @@ def main(
 
     The index lives in --index DIR, else $NEWSSEARCH_INDEX, else ./index.
     Exit status: 0 found (or indexed everything), 1 found nothing (or did not index
-    some files), 2 error, 130 interrupted.
+    some files), 2 error, 130 interrupted, 143 terminated.
     """
     if debug:
         os.environ["NEWSSEARCH_DEBUG"] = "1"

@@ -69,7 +69,7 @@ def search(
 
     \b
         newssearch search "gaza truce"
-        newssearch search 'headline:cocoa AND brazil' --since 1987-03 --format json
+        newssearch search 'headline:cocoa AND ghana' --since 1987-03 --format json
     """
     from newssearch.output import render_search
 
@@ -159,7 +159,7 @@ def similar(
 
     \b
         newssearch similar 1 --limit 5
-        newssearch similar 1129250 --since 2024-01 --format json
+        newssearch similar 1129250 --since 1987-03 --format json
     """
     from newssearch.output import render_search
 

@@ -108,7 +108,7 @@ def shard(
 
     \b
         dask scheduler --port 8786 &
-        newssearch shard reuters=./ix-reuters tehran=./ix-tehran --scheduler tcp://HOST:8786
+        newssearch shard reuters=./ix-reuters --scheduler tcp://HOST:8786
         newssearch search "oil prices" --cluster tcp://HOST:8786
     """
     named = {}

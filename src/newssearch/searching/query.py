@@ -166,7 +166,8 @@ def parse_query(
         counts = Counter(token.text for token in schema["body"].analyzer(rest))
         if not counts:
             raise QueryError(
-                f"nothing to search for in {_shown(text)} (only common words such as 'the')"
+                f"nothing to search for in {_shown(text)} (only common words such as "
+                "'the', and words of one character, which are not indexed)"
             )
         words = tuple(sorted(counts.items()))
         ends = tuple(sorted({m[1] for m in _OPEN_END.finditer(rest)}))
@@ -180,7 +181,8 @@ def parse_query(
     if isinstance(all_words, type(wq.NullQuery)):
         raise QueryError(
             f"nothing to search for in {_shown(text)} "
-            "(operators alone, or only common words such as 'the', which are not indexed)"
+            "(operators alone, or only common words such as 'the' and words of one "
+            "character, which are not indexed)"
         )
     for m in _BOOST.finditer(_QUOTED.sub(" ", rest)):
         if not _NUMBER.fullmatch(m[1]):

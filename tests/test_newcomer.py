@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from newssearch import InputError, NewsIndex, NewsSearchError, index_stories
+from newssearch import IndexOptions, InputError, NewsIndex, NewsSearchError, index_stories
 from newssearch.cli import app
 
 from .conftest import DATA, ROOT, SEED_CODE, story_text
@@ -72,21 +72,94 @@ def on_a_terminal(argv: list[str], columns: int = 100) -> tuple[int, str, str]:
 
 
 PHASE_LINE = re.compile(r"^(scanning|reading|committing|merging)\s.*?\s(\d+)/(\d+|\?)\s", re.M)
+PHASES = ["scanning", "reading", "committing", "merging"]
+
+
+def phase_lines(shown: str) -> list[tuple[str, int, int | None]]:
+    """Each phase line the terminal showed: (phase, done, total), None for `?`."""
+    return [
+        (m[1], int(m[2]), None if m[3] == "?" else int(m[3])) for m in PHASE_LINE.finditer(shown)
+    ]
+
+
+def assert_sane(reports: list[tuple[str, int, int | None]]) -> None:
+    """Progress reports (or the lines showing them) that a person can trust: the phases
+    in order; a total as soon as it is known (only scanning starts without one), never
+    below a count already shown; counts that never go back; each phase ending whole."""
+    assert list(dict.fromkeys(phase for phase, _, _ in reports)) == PHASES, reports
+    for phase in PHASES:
+        mine = [(done, total) for p, done, total in reports if p == phase]
+        dones = [done for done, _ in mine]
+        assert dones == sorted(dones), (phase, mine)
+        totals = [total for _, total in mine]
+        assert phase == "scanning" or None not in totals, (phase, mine)
+        for i, total in enumerate(totals):
+            assert total is None or total >= max(dones[: i + 1]), (phase, mine)
+        assert mine[-1][0] == mine[-1][1], (phase, mine)
 
 
 def test_01_progress_names_each_phase_and_ends_reading_whole(tmp_path: Path) -> None:
-    status, out, shown = on_a_terminal(command("index", DATA, "--index", tmp_path / "ix"))
+    ix = tmp_path / "ix"
+    status, out, shown = on_a_terminal(command("index", DATA, "--index", ix, "--batch-size", "100"))
     assert status == 0 and "326 added" in out
-    lines = [(m[1], m[2], m[3]) for m in PHASE_LINE.finditer(shown)]
-    phases = list(dict.fromkeys(phase for phase, _, _ in lines))
-    assert phases == ["scanning", "reading", "committing", "merging"], shown[-2000:]
+    lines = phase_lines(shown)
+    assert_sane(lines)
     scanned = [(done, total) for phase, done, total in lines if phase == "scanning"]
-    assert scanned[-1] == ("326", "326")  # every file found, not the last hundred
-    assert all(total == "326" for phase, _, total in lines if phase == "reading")
-    committing = next(i for i, (phase, _, _) in enumerate(lines) if phase == "committing")
-    # from the first moment of the commit on, the reading bar is full: 326/326
-    after = [(done, total) for phase, done, total in lines[committing:] if phase == "reading"]
-    assert after and set(after) == {("326", "326")}
+    assert scanned[-1] == (326, 326)  # every file found, not the last hundred
+    # the whole from the start, through every commit: never 100/100, then 200/326
+    assert {total for phase, _, total in lines if phase == "reading"} == {326}
+    # a commit per batch of 100, the line counting the stories committed of the 326
+    committing = [(done, total) for phase, done, total in lines if phase == "committing"]
+    assert {100, 200, 300, 326} <= {done for done, _ in committing}
+    assert {total for _, total in committing} == {326}
+    # once reading is whole it stays whole, while the last commit runs as 300/326 (its
+    # clock running, not stopped by a count past its total) and ends 326/326
+    whole = lines.index(("reading", 326, 326))
+    after = [line for line in lines[whole:] if line[0] in ("reading", "committing")]
+    assert set(after) == {("reading", 326, 326), ("committing", 300, 326), ("committing", 326, 326)}
+
+    status, out, shown = on_a_terminal(command("index", DATA, "--index", ix))
+    assert status == 0 and "326 unchanged" in out
+    lines = phase_lines(shown)
+    assert_sane(lines)
+    # nothing to read or commit: those lines are complete from the start, never 0/?
+    assert {(p, done, total) for p, done, total in lines if p in PHASES[1:3]} == {
+        ("reading", 0, 0),
+        ("committing", 0, 0),
+    }
+
+
+def test_01_library_progress_counts_each_phase_to_its_total(tmp_path: Path) -> None:
+    def run() -> list[tuple[str, int, int | None]]:
+        calls: list[tuple[str, int, int | None]] = []
+        index_stories(
+            str(tmp_path / "ix"),
+            [str(DATA)],
+            IndexOptions(batch_size=100),
+            progress=lambda phase, done, total: calls.append((phase.value, done, total)),
+        )
+        return calls
+
+    first = run()
+    assert_sane(first)
+    assert [(d, t) for p, d, t in first if p == "scanning"][-1] == (326, 326)
+    reading = [(done, total) for phase, done, total in first if phase == "reading"]
+    assert reading[0] == (0, 326) and reading[-1] == (326, 326)
+    committing = [(done, total) for phase, done, total in first if phase == "committing"]
+    # each of the four commits reported as it starts and once it is over
+    assert committing == [(n, 326) for n in (0, 100, 100, 200, 200, 300, 300, 326)]
+    # phases alternate: reading goes on after each batch's commit
+    assert first.index(("reading", 100, 326)) > first.index(("committing", 100, 326))
+    assert [(d, t) for p, d, t in first if p == "merging"] == [(0, 1), (1, 1)]
+
+    again = run()  # nothing to do: each phase whole at once, merging checked
+    assert_sane(again)
+    assert [c for c in again if c[0] != "scanning"] == [
+        ("reading", 0, 0),
+        ("committing", 0, 0),
+        ("merging", 0, 1),
+        ("merging", 1, 1),
+    ]
 
 
 # 2. show into a pipe ------------------------------------------------------------------

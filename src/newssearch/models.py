@@ -61,19 +61,24 @@ class Phase(StrEnum):
     """The stages of an indexing run, as reported to a `Progress` callback."""
 
     scanning = "scanning"
-    """Listing the files under the roots (`total` is None until the walk is over)."""
+    """Listing the files under the roots: files found (`total` is None until the walk is
+    over)."""
     reading = "reading"
-    """Reading and parsing new and changed files, each story handed to the writer."""
+    """Reading and parsing new and changed files, each story handed to the writer: files
+    visited, of the new and changed files."""
     committing = "committing"
-    """Finishing the segments (workers included) and making them visible."""
+    """Finishing the segments (workers included), making them searchable, and the merges
+    each batch leads to: stories committed, of the stories to write (at most the files to
+    read, exact once reading is over). Alternates with `reading`, a commit per batch."""
     merging = "merging"
-    """Merging small segments."""
+    """The last merge of small segments, after the last commit: 0 of 1, then 1 of 1."""
 
 
 Progress = Callable[[Phase, int, int | None], None]
-"""Called as an indexing run goes with (phase, done, total): files for `scanning` and
-`reading`, stories written so far for `committing`, nothing counted for `merging`;
-`total` is None while it is not known."""
+"""Called as an indexing run goes with (phase, done, total), the counts each `Phase`
+says. A total is reported as soon as it is known (only `scanning` starts with None) and
+is never below its count; each phase's last report has `done == total` (0 of 0 for a
+phase with nothing to do)."""
 
 
 @dataclass(frozen=True, slots=True)

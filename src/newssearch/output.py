@@ -220,7 +220,10 @@ def render_stats(stats: IndexStats, fmt: TableFormat, stream: TextIO) -> None:
 def progress_bar(err: Console) -> Iterator[Callable[[str, int, int | None], None]]:
     """A progress display on `err` for an indexing run; yields `show(phase, done, total)`.
     Each phase gets its own line: a bar with a count and time left when its total is
-    known, else a pulse and the count so far."""
+    known, else a pulse and the count so far. A line shows what it was last told (phases
+    alternate: reading, then committing a batch, then reading on), and its clock runs
+    until its count reaches its total: the display redraws itself ten times a second,
+    and at once when another phase takes over or a phase is complete."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -238,16 +241,19 @@ def progress_bar(err: Console) -> Iterator[Callable[[str, int, int | None], None
         TimeRemainingColumn(),
         console=err,
         transient=True,
+        auto_refresh=True,
     ) as bar:
         tasks: dict[str, Any] = {}
+        latest = ""  # the phase last shown
 
         def show(phase: str, done: int, total: int | None) -> None:
-            for name, task in tasks.items():
-                if name != phase and not bar.tasks[task].finished:
-                    bar.update(task, total=bar.tasks[task].completed)  # that phase is over
+            nonlocal latest
             if phase not in tasks:  # (drawn at once, with its count)
                 tasks[phase] = bar.add_task(phase, total=total, completed=done)
-            bar.update(tasks[phase], completed=done, total=total)
+            # (a long run reports every 100 files: drawing each report would cost more)
+            at_once = phase != latest or done == total
+            latest = phase
+            bar.update(tasks[phase], completed=done, total=total, refresh=at_once)
 
         yield show
 

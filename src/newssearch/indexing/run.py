@@ -93,6 +93,42 @@ def _walk(
     return found, unusable
 
 
+class _Reports:
+    """The progress reports of one run to a `Progress` callback (if any), from the plan
+    on: each phase's total as soon as it is known, never below its count, and each
+    phase's last report with its count equal to its total.
+
+    `committing` counts the stories made searchable, of the stories to write (at most
+    the files to read; exact once reading is over). A commit is reported as it starts
+    (the stories committed before it) and once it is over (its own stories included),
+    so the count never runs ahead of what is committed."""
+
+    def __init__(self, progress: Progress | None, *, to_write: int) -> None:
+        self._progress = progress
+        self._last: tuple[Phase, int, int] | None = None
+        self.to_write = to_write
+        self._committed = 0
+        self._committing: int | None = None
+        """The stories committed once the commit under way is over (None: no commit)."""
+
+    def __call__(self, phase: Phase, done: int, total: int) -> None:
+        if self._progress is not None and (phase, done, total) != self._last:
+            self._last = (phase, done, total)
+            self._progress(phase, done, total)
+
+    def commit_starts(self, written: int) -> None:
+        """A commit is starting; once it is over, the `written` stories written so far
+        are searchable."""
+        self._committing = written
+        self(Phase.committing, self._committed, self.to_write)
+
+    def commit_over(self) -> None:
+        """The commit under way, if any, is over."""
+        if self._committing is not None:
+            self._committed, self._committing = self._committing, None
+            self(Phase.committing, self._committed, self.to_write)
+
+
 def update_index(
     ix: Any,
     index_path: str,
@@ -115,6 +151,7 @@ def update_index(
     if planner.changes and not options.full:
         known.read_codes(ix)  # before the first commit: the index must be the one read
     todo = planner.to_read
+    reports = _Reports(progress, to_write=len(planner.changed))
     procs = writers.workers() if options.jobs is None else options.jobs
     batches = writers.BatchWriter(
         ix,
@@ -126,11 +163,10 @@ def update_index(
     )
 
     def before_commit() -> None:
-        if progress is not None:
-            progress(Phase.committing, batches.written, None)
+        reports.commit_starts(batches.written)
         _save_meta(index_path, planner, recorded)
 
-    _write(ix, index_path, planner, batches, tally, progress)
+    _write(ix, index_path, planner, batches, tally, reports)
     return IndexReport(
         matched=len(found) + len(unusable),
         added=tally.added,
@@ -151,15 +187,17 @@ def _write(
     planner: Planner,
     batches: writers.BatchWriter,
     tally: Tally,
-    progress: Progress | None,
+    reports: _Reports,
 ) -> None:
     """Apply the plan and commit; on failure, cancel and remove what was written."""
     try:
-        _apply(planner, batches, tally, len(planner.changed), progress)
+        _apply(planner, batches, tally, reports)
+        reports.to_write = batches.written  # (reading is over: no more stories to write)
         batches.commit()
-        if progress is not None:
-            progress(Phase.merging, 0, None)
+        reports.commit_over()
+        reports(Phase.merging, 0, 1)
         writers.tidy(ix)
+        reports(Phase.merging, 1, 1)
     except (OSError, WorkerFailed) as e:
         _cancel(ix, batches)
         if isinstance(e, WorkerFailed) and e.details:
@@ -220,21 +258,23 @@ def _apply(
     planner: Planner,
     batches: writers.BatchWriter,
     tally: Tally,
-    total: int,
-    progress: Progress | None,
+    reports: _Reports,
 ) -> None:
-    """Write the plan's actions, reporting progress every `PROGRESS_EVERY` files."""
+    """Write the plan's actions, reporting progress every `PROGRESS_EVERY` files and
+    after each batch commit."""
+    total = len(planner.changed)
+    reports(Phase.reading, 0, total)
     reported = 0
     for action in planner.actions():
         if isinstance(action, Delete):
             batches.delete_code(action.code)
         else:
             batches.add(document(action.story, action.sig))
-        if progress is not None and tally.read - reported >= PROGRESS_EVERY:
+        reports.commit_over()  # (if that action filled a batch, it was committed)
+        if tally.read - reported >= PROGRESS_EVERY:
             reported = tally.read
-            progress(Phase.reading, reported, total)
-    if progress is not None:
-        progress(Phase.reading, total, total)
+            reports(Phase.reading, reported, total)
+    reports(Phase.reading, total, total)
 
 
 def _cancel(ix: Any, batches: writers.BatchWriter) -> None:

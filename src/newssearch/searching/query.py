@@ -291,9 +291,12 @@ def expand(parsed: ParsedQuery, view: IndexView, counts: Frequencies | None = No
             if key not in done:
                 words = view.expansions(q, MAX_EXPANSION)
                 if len(words) > MAX_EXPANSION:
+                    typed = str(q)  # as typed: `a*`, not the `headline:a*` it was read as
+                    if q.fieldname in SEARCH_FIELDS:
+                        typed = typed.removeprefix(f"{q.fieldname}:")
                     raise QueryError(
-                        f"{_shown(q)} matches more than {MAX_EXPANSION:,} different words; "
-                        "make it more specific"
+                        f"{_shown(typed)} matches more than {MAX_EXPANSION:,} different "
+                        "words; make it more specific"
                     )
                 terms = [wq.Term(q.fieldname, w, boost=q.boost) for w in words]
                 done[key] = wq.Or(terms) if terms else wq.NullQuery

@@ -33,26 +33,13 @@ from typing import Any
 
 from newssearch import NewsIndex, index_stories
 from quality import CACHE, COLLECTIONS, SHARED, stories_dir
+from speed import load_queries
 
 QUERIES = SHARED / "bench" / "reuters-queries.tsv"
 SHARDS = ("a", "b", "c")
 PASSES = 5
 
 Query = tuple[str, datetime | None, datetime | None]
-
-
-def load_queries() -> list[Query]:
-    queries = []
-    for line in QUERIES.read_text().splitlines():
-        _, text, since, until = ([*line.split("\t"), "", ""])[:4]
-        queries.append(
-            (
-                text,
-                datetime.fromisoformat(since) if since else None,
-                datetime.fromisoformat(until) if until else None,
-            )
-        )
-    return queries
 
 
 def shard_indexes() -> dict[str, str]:

@@ -251,6 +251,15 @@ def test_04_a_usage_error_is_one_line(args: list[str]) -> None:
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: "), result.stderr
 
 
+def test_04_no_command_shows_the_help_alone() -> None:
+    """`newssearch` alone prints its help as a usage error (status 2), not as an
+    `Error:` line that holds the whole help."""
+    done = subprocess.run(command(), capture_output=True, text=True)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("Usage: newssearch ") and "Error" not in done.stderr
+    assert all(f"  {name} " in done.stderr for name in ("index", "search", "serve", "shard"))
+
+
 def test_04_no_index_here_reads_as_a_place(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "NEWSSEARCH_INDEX"}
     done = subprocess.run(

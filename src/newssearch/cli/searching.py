@@ -69,7 +69,7 @@ def search(
 
     \b
         newssearch search "gaza truce"
-        newssearch search 'headline:cocoa AND ghana' --since 1987-03 --format json
+        newssearch search 'headline:cocoa AND ghana' --since 1987-03 -f json
     """
     from newssearch.output import render_search
 

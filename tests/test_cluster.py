@@ -107,6 +107,7 @@ DATA_QUERIES = [
     ("coffee", {"since": datetime(1987, 3, 1), "until": datetime(1987, 3, 31, 23, 59)}),
     ("what is happening to the price of crude oil in the gulf", {}),
     ("oil", {"recent": True}),
+    ("xqzvw", {}),  # on no shard: nothing for feedback to learn from
 ]
 
 
@@ -172,6 +173,14 @@ def test_no_cluster_is_a_clear_error() -> None:
 
     with pytest.raises(IndexNotFound, match="no cluster answers"):
         ClusterIndex("tcp://127.0.0.1:9", timeout=1)
+
+
+def test_feedback_on_no_story_weighs_no_word() -> None:
+    from newssearch.engine.stats import CorpusStats, Frequencies
+    from newssearch.searching import feedback, ranking
+
+    nothing = Frequencies(ranking.idf, stats=CorpusStats(0, {}, {}))
+    assert feedback.describing_words([], ranking.FEEDBACK_WORDS, nothing) == {}
 
 
 @pytest.mark.long

@@ -184,6 +184,8 @@ class ClusterIndex:
         """`hits` with the first `FEEDBACK_DEPTH` ordered again by feedback, as
         `feedback.rerank` orders one index's."""
         top = hits[: ranking.FEEDBACK_DEPTH]
+        if not top:  # nothing to learn from, as `feedback.rerank`
+            return hits
         codes = [h.code for h in top]
         counts: dict[str, feedback.Counts] = {}
         for part in self._round(names, "story_words", codes).values():

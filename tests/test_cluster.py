@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -168,11 +169,121 @@ def test_a_killed_worker_is_named_within_the_timeout(
         cluster.close()
 
 
-def test_no_cluster_is_a_clear_error() -> None:
+def test_no_scheduler_is_one_line_of_its_own(capsys: pytest.CaptureFixture[str]) -> None:
+    """No scheduler at the address: said so, with no advice to build an index there."""
+    import typer
+
+    from newssearch.cli.common import reported_errors
     from newssearch.cluster.client import ClusterIndex
 
-    with pytest.raises(IndexNotFound, match="no cluster answers"):
+    with pytest.raises(IndexNotFound), ClusterIndex("tcp://127.0.0.1:9", timeout=1):
+        pass
+    with pytest.raises(typer.Exit) as ended, reported_errors():
         ClusterIndex("tcp://127.0.0.1:9", timeout=1)
+    assert ended.value.exit_code == 2
+    err = capsys.readouterr().err
+    assert err == "Error: no Dask scheduler answers at tcp://127.0.0.1:9 (waited 1 s)\n"
+    bad = cli(["stats", "--cluster", "nonsense://somewhere"])
+    assert bad.exit_code == 2 and bad.stdout == ""
+    assert bad.stderr.startswith("Error: nonsense://somewhere is not a Dask scheduler's address")
+    assert "internal error" not in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_a_cluster_without_shards_says_how_to_start_one() -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=0, processes=True, dashboard_address=None, host="127.0.0.1"
+    ) as empty:
+        address = empty.scheduler_address
+        ran = cli(["stats", "--cluster", address])
+    assert (ran.exit_code, ran.stdout) == (2, "")
+    assert ran.stderr == (
+        f"Error: the cluster at {address} holds no shard; start workers with "
+        f"'newssearch shard NAME=INDEX --scheduler {address}'\n"
+    )
+
+
+def cli(args: list[str]) -> Any:
+    """`newssearch ARGS`, run in this process: exit code, stdout and stderr apart."""
+    from typer.testing import CliRunner
+
+    from newssearch.cli import app
+
+    return CliRunner().invoke(app, args)
+
+
+def kill(cluster: Cluster, *names: str) -> None:
+    """Kill the workers holding shards `names`, and wait until the scheduler knows."""
+    from newssearch.cluster.client import ClusterIndex
+
+    for name in names:
+        os.kill(cluster.pids[name], signal.SIGKILL)
+    with ClusterIndex(cluster.address) as index:
+        for _ in range(600):
+            if all(index.shards()[name] is None for name in names):
+                return
+            time.sleep(0.1)
+    raise AssertionError(f"the scheduler still has workers for shards {names}")
+
+
+@pytest.fixture(scope="module")
+def reuters_shards(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The Reuters stories of data/ in three shard indexes, by name."""
+    root = tmp_path_factory.mktemp("reuters-shards")
+    shards = {}
+    for name, folder in split(DATA / "reuters", root / "stories").items():
+        shards[name] = str(root / f"shard-{name}")
+        index_stories(shards[name], [str(folder)])
+    return shards
+
+
+@pytest.fixture(scope="module")
+def one_down(reuters_shards: dict[str, str]) -> Iterator[Cluster]:
+    """The Reuters shards on a cluster whose worker holding shard b was killed."""
+    cluster = Cluster(reuters_shards)
+    try:
+        kill(cluster, "b")
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def test_a_shard_down_is_one_line_with_no_index_hint(one_down: Cluster) -> None:
+    for args in (["search", "oil"], ["stats"], ["show", "1"]):
+        ran = cli([*args, "--cluster", one_down.address])
+        assert (ran.exit_code, ran.stdout) == (2, ""), args
+        assert ran.stderr == (
+            f"Error: shard b of the cluster at {one_down.address} is down (no worker holds "
+            "it); search without it with --allow-partial\n"
+        ), args
+
+
+def test_with_every_shard_down_allow_partial_is_still_an_error(
+    reuters_shards: dict[str, str],
+) -> None:
+    """Nothing left to answer: the shards are named (exit 2), never an empty answer."""
+    from newssearch.cluster.client import ClusterIndex, ShardDown
+
+    cluster = Cluster(reuters_shards)
+    try:
+        kill(cluster, "a", "b", "c")
+        with ClusterIndex(cluster.address, allow_partial=True) as index:
+            with pytest.raises(ShardDown, match="shards a, b, c "):
+                index.search("oil")
+            with pytest.raises(ShardDown, match="shards a, b, c "):
+                index.stats()
+        for args in (["search", "oil"], ["stats"], ["show", "1"], ["similar", "1"],
+                     ["timeline", "oil"]):  # fmt: skip
+            for partial in ([], ["--allow-partial"]):
+                ran = cli([*args, "--cluster", cluster.address, *partial])
+                assert (ran.exit_code, ran.stdout) == (2, ""), args
+                assert ran.stderr == (
+                    f"Error: shards a, b, c of the cluster at {cluster.address} are down "
+                    "(no worker holds them): no shard is left to answer\n"
+                ), args
+    finally:
+        cluster.close()
 
 
 def test_feedback_on_no_story_weighs_no_word() -> None:

@@ -249,6 +249,64 @@ def one_down(reuters_shards: dict[str, str]) -> Iterator[Cluster]:
         cluster.close()
 
 
+def a_code(index: str) -> str:
+    """The code of a story of the index at `index`."""
+    with NewsIndex.open(index) as ix:
+        return ix.search("said", sort="oldest", limit=1).hits[0].code
+
+
+def test_partial_stats_name_the_shards_left_out(
+    one_down: Cluster, reuters_shards: dict[str, str]
+) -> None:
+    from newssearch.cluster.client import ClusterIndex
+
+    with ClusterIndex(one_down.address, allow_partial=True) as index:
+        partial = index.stats()
+    assert partial.unavailable == ("b",)
+    held = 0
+    for name in ("a", "c"):
+        with NewsIndex.open(reuters_shards[name]) as shard:
+            held += shard.stats().stories
+    assert partial.stories == held
+    as_json = cli(["stats", "--cluster", one_down.address, "--allow-partial", "-f", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert as_json.stdout.startswith('{\n  "unavailable_shards": [\n    "b"\n  ],\n')
+    table = cli(["stats", "--cluster", one_down.address, "--allow-partial"])
+    assert table.exit_code == 0, table.output
+    assert "Left out, being down: shard b (partial results)" in table.stdout
+    timeline = cli(["timeline", "cocoa", "--cluster", one_down.address, "--allow-partial"])
+    assert "Left out, being down: shard b (partial results)" in timeline.stdout
+
+
+def test_a_story_a_shard_down_may_hold_is_not_called_missing(
+    one_down: Cluster, reuters_shards: dict[str, str]
+) -> None:
+    """show and similar: a story on a live shard is found; one that is not may be on the
+    shard that is down, which the error names (exit 2, not 1 for 'no story')."""
+    from newssearch.cluster.client import ClusterIndex, ShardDown
+
+    on_a, on_b = a_code(reuters_shards["a"]), a_code(reuters_shards["b"])
+    address = one_down.address
+    with ClusterIndex(address, allow_partial=True) as index:
+        story = index.get(on_a)
+        assert story is not None and story.code == on_a
+        like = index.similar(on_a, limit=3)
+        assert like is not None and like.unavailable == ("b",)
+        with pytest.raises(ShardDown, match=f"no story with code {on_b} .* shard b "):
+            index.get(on_b)
+        with pytest.raises(ShardDown, match=f"no story with code {on_b} .* shard b "):
+            index.similar(on_b)
+    shown = cli(["show", on_a, "--cluster", address, "--allow-partial", "-f", "json"])
+    assert shown.exit_code == 0, shown.output
+    for command in ("show", "similar"):
+        missing = cli([command, on_b, "--cluster", address, "--allow-partial"])
+        assert (missing.exit_code, missing.stdout) == (2, ""), command
+        assert missing.stderr == (
+            f"Error: no story with code {on_b} on the shards that answered; shard b of the "
+            f"cluster at {address} is down (no worker holds it) and may hold it\n"
+        )
+
+
 def test_a_shard_down_is_one_line_with_no_index_hint(one_down: Cluster) -> None:
     for args in (["search", "oil"], ["stats"], ["show", "1"]):
         ran = cli([*args, "--cluster", one_down.address])

@@ -15,10 +15,11 @@ by the scheduler on the worker holding the shard (`shard.call`):
 for the span of the matches, so that all count over the same periods.
 
 A shard that no worker holds is a `ShardDown` error naming it -- or, with
-`allow_partial`, is left out and named in the answer's `unavailable`; a question with
-every shard down is a `ShardDown` error either way. A shard that does not answer within
-`timeout` seconds is a `ShardDown` error, `allow_partial` or not. Every error about the
-cluster itself is a `ClusterError`.
+`allow_partial`, is left out and named in the answer's `unavailable` (`stats` too); a
+story that none of the shards left holds is a `ShardDown` error then, as it may be on
+one that is down, and so is a question with every shard down. A shard that does not
+answer within `timeout` seconds is a `ShardDown` error, `allow_partial` or not. Every
+error about the cluster itself is a `ClusterError`.
 """
 
 from __future__ import annotations
@@ -243,6 +244,7 @@ class ClusterIndex:
         names, down = self._live()
         counts = next((c for c in self._round(names, "term_counts", code).values() if c), None)
         if counts is None:
+            self._not_found(code, down)
             return None
         stats = self._statistics(names, None, terms=[("body", word) for word in counts])
         chosen = choose_terms(counts, Frequencies(ranking.idf, stats=stats))
@@ -288,15 +290,30 @@ class ClusterIndex:
         return merge.timelines(query, list(parts.values()), down)
 
     def get(self, code: str | int) -> Story | None:
-        """The story with this code, from whichever shard holds it."""
-        names, _ = self._live()
-        found = self._round(names, "get", checks.story_code(code))
-        return next((story for story in found.values() if story is not None), None)
+        """The story with this code, from whichever shard holds it (None: no shard does;
+        with a shard left out, a `ShardDown` error, as that shard may hold it)."""
+        code = checks.story_code(code)
+        names, down = self._live()
+        found = self._round(names, "get", code)
+        story = next((story for story in found.values() if story is not None), None)
+        if story is None:
+            self._not_found(code, down)
+        return story
 
     def stats(self) -> IndexStats:
-        """What every shard holds, added up."""
-        names, _ = self._live()
-        return merge.stats(self._round(names, "stats"))
+        """What every shard holds, added up (the shards left out named in `unavailable`)."""
+        names, down = self._live()
+        return merge.stats(self._round(names, "stats"), down)
+
+    def _not_found(self, code: str, down: tuple[str, ...]) -> None:
+        """Story `code` is on none of the shards asked: a `ShardDown` error if a shard
+        left out may hold it."""
+        if down:
+            raise ShardDown(
+                f"no story with code {code} on the shards that answered; "
+                f"{_down(down, self.path)} and may hold it",
+                self.path,
+            )
 
 
 def _down(

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,6 +108,7 @@ DATA_QUERIES = [
     ("coffee", {"since": datetime(1987, 3, 1), "until": datetime(1987, 3, 31, 23, 59)}),
     ("what is happening to the price of crude oil in the gulf", {}),
     ("oil", {"recent": True}),
+    ("xqzvw", {}),  # on no shard: nothing for feedback to learn from
 ]
 
 
@@ -167,11 +169,187 @@ def test_a_killed_worker_is_named_within_the_timeout(
         cluster.close()
 
 
-def test_no_cluster_is_a_clear_error() -> None:
+def test_no_scheduler_is_one_line_of_its_own(capsys: pytest.CaptureFixture[str]) -> None:
+    """No scheduler at the address: said so, with no advice to build an index there."""
+    import typer
+
+    from newssearch.cli.common import reported_errors
     from newssearch.cluster.client import ClusterIndex
 
-    with pytest.raises(IndexNotFound, match="no cluster answers"):
+    with pytest.raises(IndexNotFound), ClusterIndex("tcp://127.0.0.1:9", timeout=1):
+        pass
+    with pytest.raises(typer.Exit) as ended, reported_errors():
         ClusterIndex("tcp://127.0.0.1:9", timeout=1)
+    assert ended.value.exit_code == 2
+    err = capsys.readouterr().err
+    assert err == "Error: no Dask scheduler answers at tcp://127.0.0.1:9 (waited 1 s)\n"
+    bad = cli(["stats", "--cluster", "nonsense://somewhere"])
+    assert bad.exit_code == 2 and bad.stdout == ""
+    assert bad.stderr.startswith("Error: nonsense://somewhere is not a Dask scheduler's address")
+    assert "internal error" not in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_a_cluster_without_shards_says_how_to_start_one() -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=0, processes=True, dashboard_address=None, host="127.0.0.1"
+    ) as empty:
+        address = empty.scheduler_address
+        ran = cli(["stats", "--cluster", address])
+    assert (ran.exit_code, ran.stdout) == (2, "")
+    assert ran.stderr == (
+        f"Error: the cluster at {address} holds no shard; start workers with "
+        f"'newssearch shard NAME=INDEX --scheduler {address}'\n"
+    )
+
+
+def cli(args: list[str]) -> Any:
+    """`newssearch ARGS`, run in this process: exit code, stdout and stderr apart."""
+    from typer.testing import CliRunner
+
+    from newssearch.cli import app
+
+    return CliRunner().invoke(app, args)
+
+
+def kill(cluster: Cluster, *names: str) -> None:
+    """Kill the workers holding shards `names`, and wait until the scheduler knows."""
+    from newssearch.cluster.client import ClusterIndex
+
+    for name in names:
+        os.kill(cluster.pids[name], signal.SIGKILL)
+    with ClusterIndex(cluster.address) as index:
+        for _ in range(600):
+            if all(index.shards()[name] is None for name in names):
+                return
+            time.sleep(0.1)
+    raise AssertionError(f"the scheduler still has workers for shards {names}")
+
+
+@pytest.fixture(scope="module")
+def reuters_shards(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The Reuters stories of data/ in three shard indexes, by name."""
+    root = tmp_path_factory.mktemp("reuters-shards")
+    shards = {}
+    for name, folder in split(DATA / "reuters", root / "stories").items():
+        shards[name] = str(root / f"shard-{name}")
+        index_stories(shards[name], [str(folder)])
+    return shards
+
+
+@pytest.fixture(scope="module")
+def one_down(reuters_shards: dict[str, str]) -> Iterator[Cluster]:
+    """The Reuters shards on a cluster whose worker holding shard b was killed."""
+    cluster = Cluster(reuters_shards)
+    try:
+        kill(cluster, "b")
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def a_code(index: str) -> str:
+    """The code of a story of the index at `index`."""
+    with NewsIndex.open(index) as ix:
+        return ix.search("said", sort="oldest", limit=1).hits[0].code
+
+
+def test_partial_stats_name_the_shards_left_out(
+    one_down: Cluster, reuters_shards: dict[str, str]
+) -> None:
+    from newssearch.cluster.client import ClusterIndex
+
+    with ClusterIndex(one_down.address, allow_partial=True) as index:
+        partial = index.stats()
+    assert partial.unavailable == ("b",)
+    held = 0
+    for name in ("a", "c"):
+        with NewsIndex.open(reuters_shards[name]) as shard:
+            held += shard.stats().stories
+    assert partial.stories == held
+    as_json = cli(["stats", "--cluster", one_down.address, "--allow-partial", "-f", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert as_json.stdout.startswith('{\n  "unavailable_shards": [\n    "b"\n  ],\n')
+    table = cli(["stats", "--cluster", one_down.address, "--allow-partial"])
+    assert table.exit_code == 0, table.output
+    assert "Left out, being down: shard b (partial results)" in table.stdout
+    timeline = cli(["timeline", "cocoa", "--cluster", one_down.address, "--allow-partial"])
+    assert "Left out, being down: shard b (partial results)" in timeline.stdout
+
+
+def test_a_story_a_shard_down_may_hold_is_not_called_missing(
+    one_down: Cluster, reuters_shards: dict[str, str]
+) -> None:
+    """show and similar: a story on a live shard is found; one that is not may be on the
+    shard that is down, which the error names (exit 2, not 1 for 'no story')."""
+    from newssearch.cluster.client import ClusterIndex, ShardDown
+
+    on_a, on_b = a_code(reuters_shards["a"]), a_code(reuters_shards["b"])
+    address = one_down.address
+    with ClusterIndex(address, allow_partial=True) as index:
+        story = index.get(on_a)
+        assert story is not None and story.code == on_a
+        like = index.similar(on_a, limit=3)
+        assert like is not None and like.unavailable == ("b",)
+        with pytest.raises(ShardDown, match=f"no story with code {on_b} .* shard b "):
+            index.get(on_b)
+        with pytest.raises(ShardDown, match=f"no story with code {on_b} .* shard b "):
+            index.similar(on_b)
+    shown = cli(["show", on_a, "--cluster", address, "--allow-partial", "-f", "json"])
+    assert shown.exit_code == 0, shown.output
+    for command in ("show", "similar"):
+        missing = cli([command, on_b, "--cluster", address, "--allow-partial"])
+        assert (missing.exit_code, missing.stdout) == (2, ""), command
+        assert missing.stderr == (
+            f"Error: no story with code {on_b} on the shards that answered; shard b of the "
+            f"cluster at {address} is down (no worker holds it) and may hold it\n"
+        )
+
+
+def test_a_shard_down_is_one_line_with_no_index_hint(one_down: Cluster) -> None:
+    for args in (["search", "oil"], ["stats"], ["show", "1"]):
+        ran = cli([*args, "--cluster", one_down.address])
+        assert (ran.exit_code, ran.stdout) == (2, ""), args
+        assert ran.stderr == (
+            f"Error: shard b of the cluster at {one_down.address} is down (no worker holds "
+            "it); search without it with --allow-partial\n"
+        ), args
+
+
+def test_with_every_shard_down_allow_partial_is_still_an_error(
+    reuters_shards: dict[str, str],
+) -> None:
+    """Nothing left to answer: the shards are named (exit 2), never an empty answer."""
+    from newssearch.cluster.client import ClusterIndex, ShardDown
+
+    cluster = Cluster(reuters_shards)
+    try:
+        kill(cluster, "a", "b", "c")
+        with ClusterIndex(cluster.address, allow_partial=True) as index:
+            with pytest.raises(ShardDown, match="shards a, b, c "):
+                index.search("oil")
+            with pytest.raises(ShardDown, match="shards a, b, c "):
+                index.stats()
+        for args in (["search", "oil"], ["stats"], ["show", "1"], ["similar", "1"],
+                     ["timeline", "oil"]):  # fmt: skip
+            for partial in ([], ["--allow-partial"]):
+                ran = cli([*args, "--cluster", cluster.address, *partial])
+                assert (ran.exit_code, ran.stdout) == (2, ""), args
+                assert ran.stderr == (
+                    f"Error: shards a, b, c of the cluster at {cluster.address} are down "
+                    "(no worker holds them): no shard is left to answer\n"
+                ), args
+    finally:
+        cluster.close()
+
+
+def test_feedback_on_no_story_weighs_no_word() -> None:
+    from newssearch.engine.stats import CorpusStats, Frequencies
+    from newssearch.searching import feedback, ranking
+
+    nothing = Frequencies(ranking.idf, stats=CorpusStats(0, {}, {}))
+    assert feedback.describing_words([], ranking.FEEDBACK_WORDS, nothing) == {}
 
 
 @pytest.mark.long

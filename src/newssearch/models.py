@@ -216,6 +216,8 @@ class IndexStats:
     per_language: dict[str, int] = field(default_factory=dict)
     size_bytes: int = 0
     roots: tuple[str, ...] = ()
+    unavailable: tuple[str, ...] = ()
+    """Shards of a cluster left out because they were down (`allow_partial`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,7 +126,7 @@ def _search_table(result: SearchResult, stream: TextIO) -> None:
         out.print(_hits_table(partial, out.is_terminal))
     out.print(_summary(result))
     if result.unavailable:
-        out.print(f"Left out, being down: shard {', '.join(result.unavailable)} (partial results)")
+        out.print(_left_out(result.unavailable))
     if result.suggestion:
         out.print(Text.assemble("Did you mean: ", (clean(result.suggestion), "bold"), "?"))
 
@@ -167,6 +167,12 @@ def _summary(result: SearchResult) -> str:
     matches = "story matches" if result.total == 1 else "stories match"
     more = f", {partial:,} more {hold} some of the words" if partial else ""
     return f"{result.total:,} {matches}{more}{shown}"
+
+
+def _left_out(shards: tuple[str, ...]) -> str:
+    """The line that names the shards of a cluster an answer left out."""
+    which = "shards" if len(shards) > 1 else "shard"
+    return f"Left out, being down: {which} {', '.join(shards)} (partial results)"
 
 
 def render_story(story: Story, fmt: TextFormat, stream: TextIO) -> None:
@@ -214,6 +220,8 @@ def render_stats(stats: IndexStats, fmt: TableFormat, stream: TextIO) -> None:
         for year, n in stats.per_year.items():
             years.add_row(str(year), f"{n:,}")
         out.print(years)
+    if stats.unavailable:
+        out.print(_left_out(stats.unavailable))
 
 
 @contextmanager
@@ -315,6 +323,8 @@ def render_timeline(timeline: Timeline, fmt: TableFormat, stream: TextIO) -> Non
     undated = f" ({timeline.undated:,} without a date)" if timeline.undated else ""
     plural = "story matches" if timeline.total == 1 else "stories match"
     out.print(f"{timeline.total:,} {plural}{undated}")
+    if timeline.unavailable:
+        out.print(_left_out(timeline.unavailable))
 
 
 FOLD_FROM = 4

@@ -94,7 +94,7 @@ def story_record(story: Story) -> dict[str, Any]:
 
 def stats_record(stats: IndexStats) -> dict[str, Any]:
     """What an index holds, as the JSON object documented in the README."""
-    return {
+    return _unavailable(stats.unavailable) | {
         "stories": stats.stories,
         "first_date": iso(stats.first_date),
         "last_date": iso(stats.last_date),

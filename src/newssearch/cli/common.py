@@ -164,9 +164,13 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 
 def _hint(error: Exception) -> str:
-    """How to mend an error with a command, for the ones a command mends."""
+    """How to mend an error with a command, for the ones a command mends (a cluster's
+    errors say their own)."""
+    from newssearch.cluster.client import ClusterError
     from newssearch.errors import IndexDamaged, IndexNotFound
 
+    if isinstance(error, ClusterError):
+        return ""
     if isinstance(error, IndexNotFound | IndexDamaged):
         index = "" if error.path == DEFAULT_INDEX else f" --index {error.path}"
         if isinstance(error, IndexNotFound):

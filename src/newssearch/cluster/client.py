@@ -12,9 +12,14 @@ by the scheduler on the worker holding the shard (`shard.call`):
    scores with the new words, each from the shard holding the story.
 
 `similar` first asks the story's shard for its words, and `timeline` asks every shard
-for the span of the matches, so that all count over the same periods. A shard that is
-down, or does not answer within `timeout` seconds, is a `ShardDown` error naming it --
-or, with `allow_partial`, is left out and named in the answer's `unavailable`.
+for the span of the matches, so that all count over the same periods.
+
+A shard that no worker holds is a `ShardDown` error naming it -- or, with
+`allow_partial`, is left out and named in the answer's `unavailable` (`stats` too); a
+story that none of the shards left holds is a `ShardDown` error then, as it may be on
+one that is down, and so is a question with every shard down. A shard that does not
+answer within `timeout` seconds is a `ShardDown` error, `allow_partial` or not. Every
+error about the cluster itself is a `ClusterError`.
 """
 
 from __future__ import annotations
@@ -39,7 +44,11 @@ TIMEOUT = 10.0
 """Seconds a shard has to answer one call."""
 
 
-class ShardDown(IndexNotFound):
+class ClusterError(IndexNotFound):
+    """The cluster cannot answer: no scheduler at the address, no shard, a shard down."""
+
+
+class ShardDown(ClusterError):
     """A shard of the cluster did not answer."""
 
 
@@ -68,7 +77,11 @@ class ClusterIndex:
         try:
             self._client = Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError) as e:
-            raise IndexNotFound(f"no cluster answers at {address} ({e})", address) from e
+            raise ClusterError(
+                f"no Dask scheduler answers at {address} (waited {timeout:g} s)", address
+            ) from e
+        except ValueError as e:  # what Dask says of an address it cannot parse
+            raise ClusterError(f"{address} is not a Dask scheduler's address ({e})", address) from e
 
     def __enter__(self) -> ClusterIndex:
         return self
@@ -93,13 +106,19 @@ class ClusterIndex:
         return dict(sorted(held.items()))
 
     def _live(self) -> tuple[list[str], tuple[str, ...]]:
-        """The shards to ask, and those left out (down)."""
+        """The shards to ask, and those left out (down); at least one to ask."""
         shards = self.shards()
         if not shards:
-            raise IndexNotFound(f"the cluster at {self.path} holds no shard", self.path)
+            raise ClusterError(
+                f"the cluster at {self.path} holds no shard; start workers with "
+                f"'newssearch shard NAME=INDEX --scheduler {self.path}'",
+                self.path,
+            )
         down = tuple(name for name, worker in shards.items() if worker is None)
+        if len(down) == len(shards):  # allow_partial cannot help: nothing would answer
+            raise ShardDown(f"{_down(down, self.path)}: no shard is left to answer", self.path)
         if down and not self._allow_partial:
-            raise ShardDown(_down(down, self.path), self.path)
+            raise ShardDown(_down(down, self.path, advice=True), self.path)
         return [name for name in shards if name not in down], down
 
     def _round(self, names: list[str], method: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -127,7 +146,8 @@ class ClusterIndex:
         if late:
             for future in futures.values():
                 future.cancel()
-            raise ShardDown(_down(late, self.path, timed_out=True), self.path)
+            advice = not self._allow_partial
+            raise ShardDown(_down(late, self.path, timed_out=True, advice=advice), self.path)
         return {name: future.result() for name, future in futures.items()}
 
     def _statistics(
@@ -184,6 +204,8 @@ class ClusterIndex:
         """`hits` with the first `FEEDBACK_DEPTH` ordered again by feedback, as
         `feedback.rerank` orders one index's."""
         top = hits[: ranking.FEEDBACK_DEPTH]
+        if not top:  # nothing to learn from, as `feedback.rerank`
+            return hits
         codes = [h.code for h in top]
         counts: dict[str, feedback.Counts] = {}
         for part in self._round(names, "story_words", codes).values():
@@ -222,6 +244,7 @@ class ClusterIndex:
         names, down = self._live()
         counts = next((c for c in self._round(names, "term_counts", code).values() if c), None)
         if counts is None:
+            self._not_found(code, down)
             return None
         stats = self._statistics(names, None, terms=[("body", word) for word in counts])
         chosen = choose_terms(counts, Frequencies(ranking.idf, stats=stats))
@@ -267,22 +290,44 @@ class ClusterIndex:
         return merge.timelines(query, list(parts.values()), down)
 
     def get(self, code: str | int) -> Story | None:
-        """The story with this code, from whichever shard holds it."""
-        names, _ = self._live()
-        found = self._round(names, "get", checks.story_code(code))
-        return next((story for story in found.values() if story is not None), None)
+        """The story with this code, from whichever shard holds it (None: no shard does;
+        with a shard left out, a `ShardDown` error, as that shard may hold it)."""
+        code = checks.story_code(code)
+        names, down = self._live()
+        found = self._round(names, "get", code)
+        story = next((story for story in found.values() if story is not None), None)
+        if story is None:
+            self._not_found(code, down)
+        return story
 
     def stats(self) -> IndexStats:
-        """What every shard holds, added up."""
-        names, _ = self._live()
-        return merge.stats(self._round(names, "stats"))
+        """What every shard holds, added up (the shards left out named in `unavailable`)."""
+        names, down = self._live()
+        return merge.stats(self._round(names, "stats"), down)
+
+    def _not_found(self, code: str, down: tuple[str, ...]) -> None:
+        """Story `code` is on none of the shards asked: a `ShardDown` error if a shard
+        left out may hold it."""
+        if down:
+            raise ShardDown(
+                f"no story with code {code} on the shards that answered; "
+                f"{_down(down, self.path)} and may hold it",
+                self.path,
+            )
 
 
-def _down(names: tuple[str, ...], address: str, *, timed_out: bool = False) -> str:
-    which = ", ".join(names)
-    how = "did not answer in time" if timed_out else "is down (no worker holds it)"
-    plural = "shards" if len(names) > 1 else "shard"
-    return (
-        f"{plural} {which} of the cluster at {address} {how}; "
-        "search without it with --allow-partial"
-    )
+def _down(
+    names: tuple[str, ...], address: str, *, timed_out: bool = False, advice: bool = False
+) -> str:
+    """`shard b of the cluster at ADDRESS is down (...)`; with `advice`, how to do
+    without it."""
+    several = len(names) > 1
+    which = f"shards {', '.join(names)}" if several else f"shard {names[0]}"
+    if timed_out:
+        how = "did not answer in time"
+    else:
+        how = "are down (no worker holds them)" if several else "is down (no worker holds it)"
+    message = f"{which} of the cluster at {address} {how}"
+    if advice:
+        message += f"; search without {'them' if several else 'it'} with --allow-partial"
+    return message

@@ -91,7 +91,7 @@ def timelines(query: str, parts: list[Timeline], unavailable: tuple[str, ...] = 
     )
 
 
-def stats(parts: dict[str, IndexStats]) -> IndexStats:
+def stats(parts: dict[str, IndexStats], unavailable: tuple[str, ...] = ()) -> IndexStats:
     """What the shards hold, added up; roots are named `shard:path`."""
     per_year: dict[int, int] = {}
     per_language: dict[str, int] = {}
@@ -110,4 +110,5 @@ def stats(parts: dict[str, IndexStats]) -> IndexStats:
         per_language=dict(sorted(per_language.items())),
         size_bytes=sum(p.size_bytes for p in parts.values()),
         roots=tuple(f"{name}:{root}" for name, part in parts.items() for root in part.roots),
+        unavailable=unavailable,
     )

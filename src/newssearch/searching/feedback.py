@@ -67,6 +67,8 @@ def describing_words(
     """The `wanted` words that describe the stories best, each with its mean
     (1 + ln tf) x idf over them, among the words at least `FEEDBACK_MIN_STORIES` of
     them hold (idf from `frequencies`)."""
+    if not stories:
+        return {}
     # Looking up a word's idf costs more than all the rest (a lookup in every segment),
     # so only the FEEDBACK_CANDIDATES most frequent words are weighed, from the most
     # frequent down, and the lookups stop once no word left could reach the `wanted`

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from newssearch.api import NewsIndex, index_stories
-    from newssearch.cluster.client import ClusterIndex, ShardDown
+    from newssearch.cluster.client import ClusterError, ClusterIndex, ShardDown
     from newssearch.errors import (
         IndexDamaged,
         IndexLocked,
@@ -73,11 +73,12 @@ _HOMES = {
         "TimelineBucket",
     ),
     "newssearch.api": ("NewsIndex", "index_stories"),
-    "newssearch.cluster.client": ("ClusterIndex", "ShardDown"),
+    "newssearch.cluster.client": ("ClusterError", "ClusterIndex", "ShardDown"),
 }
 _HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
+    "ClusterError",
     "ClusterIndex",
     "DuplicateFile",
     "FileWarning",

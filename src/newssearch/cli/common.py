@@ -59,11 +59,11 @@ class _Commands(TyperGroup):
         try:
             code = super().main(*args, **{**kwargs, "standalone_mode": False})
         except _USAGE_ERROR as e:
+            message = e.format_message() if hasattr(e, "format_message") else str(e)
             if type(e).__name__ == "NoArgsIsHelpError":  # `newssearch` alone: its help
-                typer.echo(e.format_message(), err=True)
+                typer.echo(message, err=True)
                 sys.exit(EXIT_ERROR)
             where = getattr(getattr(e, "ctx", None), "command_path", "newssearch")
-            message = e.format_message() if hasattr(e, "format_message") else str(e)
             typer.echo(f"Error: {message} (see '{where} --help')", err=True)
             code = getattr(e, "exit_code", EXIT_ERROR)
         if not standalone_mode:

@@ -424,3 +424,19 @@ def test_the_command_line_holds_shards_and_searches_them(
         worker.wait(timeout=30)
     bad = CliRunner().invoke(app, ["shard", "nonsense", "--scheduler", cluster.address])
     assert bad.exit_code == 2 and "NAME=INDEX" in bad.stderr
+
+
+def test_the_web_page_over_a_partial_cluster_names_the_shard_left_out(one_down: Cluster) -> None:
+    from starlette.testclient import TestClient
+
+    from newssearch.cluster.client import ClusterIndex
+    from newssearch.web.app import create_app
+
+    with ClusterIndex(one_down.address, allow_partial=True) as index:
+        app = create_app(one_down.address, index=index)
+        with TestClient(app) as client:
+            page = client.get("/", params={"q": "cocoa"})
+            similar = client.get("/api/search", params={"q": "cocoa"})
+    assert page.status_code == 200
+    assert "Left out, being down: shard b (partial results)" in page.text
+    assert similar.json()["unavailable_shards"] == ["b"]

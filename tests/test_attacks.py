@@ -916,8 +916,9 @@ def test_05_kill_nine_during_rebuilds_leaves_the_old_stories_or_the_new(tmp_path
         # indexer could not free: its stderr goes nowhere)
         proc = subprocess.Popen(command(*args), start_new_session=True, stderr=subprocess.DEVNULL)
         with killed_at_exit(proc):
-            time.sleep(rng.uniform(0.05, longest))
-            if proc.poll() is None:
+            try:  # (a run that ends first is not waited out)
+                proc.wait(timeout=rng.uniform(0.05, longest))
+            except subprocess.TimeoutExpired:
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
             proc.wait()

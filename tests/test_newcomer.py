@@ -165,6 +165,18 @@ def test_01_library_progress_counts_each_phase_to_its_total(tmp_path: Path) -> N
 # 2. show into a pipe ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "args", [["timeline", "cocoa"], ["stats"], ["search", "cocoa"], ["similar", "1"]]
+)
+def test_02_tables_into_a_pipe_end_their_lines_without_spaces(
+    args: list[str], data_index: str
+) -> None:
+    done = subprocess.run(command(*args, "--index", data_index), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) > 2 and not [line for line in lines if line.endswith(" ")]
+
+
 def test_02_show_into_a_pipe_gives_each_paragraph_one_line(data_index: str) -> None:
     env = {**os.environ, "COLUMNS": "80"}
     done = subprocess.run(

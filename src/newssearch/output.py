@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from newssearch.records import (
     clean,
@@ -68,15 +68,39 @@ class TableFormat(StrEnum):
 
 
 def console(stream: TextIO) -> Console:
-    """A rich console on `stream` that styles only a terminal and honours NO_COLOR."""
+    """A rich console on `stream` that styles only a terminal and honours NO_COLOR; into
+    a pipe or a file, its lines carry no trailing spaces (the padding of table cells)."""
     from rich.console import Console
 
     return Console(
-        file=stream,
+        file=stream if stream.isatty() else cast(TextIO, _Trimmed(stream)),
         highlight=False,
         soft_wrap=False,
         no_color="NO_COLOR" in os.environ,
     )
+
+
+class _Trimmed:
+    """A text stream that writes each whole line to `stream` without trailing spaces."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._line = ""
+
+    def write(self, text: str) -> int:
+        *whole, self._line = (self._line + text).split("\n")
+        for line in whole:
+            self._stream.write(line.rstrip(" ") + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._line:
+            self._stream.write(self._line)
+            self._line = ""
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return False
 
 
 def render_search(result: SearchResult, fmt: Format, stream: TextIO) -> None:

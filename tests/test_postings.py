@@ -418,22 +418,17 @@ def test_merging_segments_with_deletions_keeps_every_live_posting(
 
 @given(
     docs=st.lists(st.integers(0, 3000), unique=True).map(sorted),
-    deleted=st.lists(st.integers(0, 3000), unique=True).map(sorted),
-    offset=st.integers(0, 5),
+    among=st.sets(st.integers(0, 3100)),
 )
-def test_postings_of_deleted_documents_are_left_out(
-    docs: list[int], deleted: list[int], offset: int
+def test_a_words_weights_are_found_for_the_stories_asked_about(
+    docs: list[int], among: set[int]
 ) -> None:
-    from newssearch.engine.postings import _live
+    import numpy as np
 
-    ids = [d + offset for d in docs]
-    weights = [float(d % 7) for d in docs]
-    if not ids:
-        return
-    kept_ids, kept_weights = _live(ids, weights, frozenset(deleted), offset)
-    gone = set(deleted)
-    assert kept_ids == [d + offset for d in docs if d not in gone]
-    assert kept_weights == [float(d % 7) for d in docs if d not in gone]
+    from newssearch.engine.postings import TermPostings
+
+    postings = TermPostings(np.array(docs, np.int64), np.array([d / 8 for d in docs]))
+    assert postings.weights_of(among) == {d: d / 8 for d in docs if d in among}
 
 
 @pytest.mark.parametrize("offsets", [True, False], ids=["starts written", "starts added up"])

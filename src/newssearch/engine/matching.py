@@ -5,20 +5,29 @@ and AND, with NOT clauses, from each word's posting lists (`postings.read_term`)
 block at a time; an exact phrase reads the positions of just the stories holding all of
 its words. Anything else makes `docs` return None, and is left to Whoosh. `scoring.Scores`
 builds on it.
+
+The algebra is done on masks, one flag per story of the searcher, so that a common
+word's hundreds of thousands of stories cost an array operation, not a Python set
+entry each; `count` counts a query's stories without listing them, and a set of story
+numbers is made only for what is scored or handed on (`docs`, `docs_within`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from collections.abc import Set as AbstractSet
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from whoosh import query as wq
 
 from newssearch.engine.fields import CompactPositions, iter_positions
-from newssearch.engine.postings import TermPostings, holding, read_term
+from newssearch.engine.postings import TermPostings, holding, numbers, read_term
 from newssearch.engine.segments import column_value, read_values, term_infos
 from newssearch.errors import reads_index
+
+Mask = npt.NDArray[np.bool_]
+"""One flag per story of the searcher (never changed once made)."""
 
 
 class Matches:
@@ -28,49 +37,121 @@ class Matches:
         """`within`: the stories the caller will keep (date limits); `docs` may then
         leave out others, and posting blocks holding none of them are not read."""
         self._searcher = searcher
+        self._size: int = searcher.doc_count_all()
         self._within = sorted(within) if within is not None else None
         self._postings: dict[tuple[str, str], TermPostings | None] = {}
-        self._docs: dict[int, tuple[Any, AbstractSet[int] | None]] = {}
+        # the query is kept with its answer: ids are not reused while it lives
+        self._masks: dict[int, tuple[Any, Mask | None]] = {}
+        self._sets: dict[int, tuple[Any, AbstractSet[int]]] = {}
+        self._word_masks: dict[tuple[str, str], Mask | None] = {}
 
     @reads_index
     def docs(self, q: Any) -> AbstractSet[int] | None:
         """The stories `q` matches (do not change the set); None for a query this cannot
         evaluate."""
+        found = self.mask(q)
+        if found is None:
+            return None
         key = id(q)
-        if key not in self._docs:  # the query is kept with its answer: ids are not reused
-            self._docs[key] = (q, self._match(q))
-        return self._docs[key][1]
+        if key not in self._sets:
+            self._sets[key] = (q, set(np.flatnonzero(found).tolist()))
+        return self._sets[key][1]
 
-    def _match(self, q: Any) -> AbstractSet[int] | None:
+    @reads_index
+    def count(
+        self, q: Any, within: AbstractSet[int] | None, exclude: AbstractSet[int] | None = None
+    ) -> int | None:
+        """How many stories of `within` (all when None) `q` matches, less those of
+        `exclude`; None for a query `docs` cannot evaluate."""
+        found = self._limited(q, within, exclude)
+        return None if found is None else int(np.count_nonzero(found))
+
+    @reads_index
+    def docs_within(
+        self, q: Any, within: AbstractSet[int] | None, exclude: AbstractSet[int] | None = None
+    ) -> set[int] | None:
+        """The stories of `within` (all when None) `q` matches, less those of `exclude`;
+        None for a query `docs` cannot evaluate."""
+        found = self._limited(q, within, exclude)
+        return None if found is None else set(np.flatnonzero(found).tolist())
+
+    @reads_index
+    def among(self, q: Any, among: AbstractSet[int]) -> AbstractSet[int]:
+        """The stories of `among` that `q` matches (evaluable queries only)."""
+        found = self.mask(q)
+        assert found is not None
+        return _kept(among, found)
+
+    @reads_index
+    def holding_word(self, fieldname: str, text: str, among: AbstractSet[int]) -> set[int]:
+        """The stories of `among` holding the word in the field (evaluable words only)."""
+        found = self._word_mask(fieldname, text)
+        assert found is not None
+        return _kept(among, found)
+
+    def mask(self, q: Any) -> Mask | None:
+        """The stories `q` matches as a `Mask`; None for a query this cannot evaluate."""
+        key = id(q)
+        if key not in self._masks:
+            self._masks[key] = (q, self._match(q))
+        return self._masks[key][1]
+
+    def mask_of(self, docs: AbstractSet[int]) -> Mask:
+        """The `Mask` of a set of stories."""
+        found = np.zeros(self._size, np.bool_)
+        found[numbers(docs)] = True
+        return found
+
+    def _limited(
+        self, q: Any, within: AbstractSet[int] | None, exclude: AbstractSet[int] | None
+    ) -> Mask | None:
+        found = self.mask(q)
+        if found is None:
+            return None
+        if within is not None:
+            found = found & self._set_mask(within)
+        if exclude:
+            found = found & ~self.mask_of(exclude)
+        return found
+
+    def _set_mask(self, docs: AbstractSet[int]) -> Mask:
+        """`mask_of` the date limits, kept for the set's life (asked about often: the set
+        must not change)."""
+        key = id(docs)
+        if key not in self._masks:
+            self._masks[key] = (docs, self.mask_of(docs))
+        found = self._masks[key][1]
+        assert found is not None
+        return found
+
+    def _match(self, q: Any) -> Mask | None:
         if isinstance(q, wq.Term):
-            postings = self._term_postings(q.fieldname, q.text)
-            return None if postings is None else postings.docs()
+            return self._word_mask(q.fieldname, q.text)
         if type(q) is wq.Or and not q.minmatch and not q.scale:
-            parts = self._all_members(q.subqueries)
+            parts = self._masks_of(q.subqueries)
             if parts is None:
                 return None
-            parts.sort(key=len)
-            found = set(parts.pop()) if parts else set()
-            found.update(*parts)
+            found = np.zeros(self._size, np.bool_)
+            for part in parts:
+                found |= part
             return found
         if type(q) is wq.And:
-            parts = self._all_members([s for s in q.subqueries if not isinstance(s, wq.Not)])
+            parts = self._masks_of([s for s in q.subqueries if not isinstance(s, wq.Not)])
             if not parts:
                 return None
-            parts.sort(key=len)
-            found = set(parts[0]).intersection(*parts[1:])
+            found = _every(parts)
             for n in q.subqueries:
                 if isinstance(n, wq.Not):
-                    found -= self._any_docs(n.query)
+                    found = found & ~self._any_mask(n.query)
             return found
         if type(q) is wq.AndNot:
-            kept = self.docs(q.a)
-            return None if kept is None else kept - self._any_docs(q.b)
+            kept = self.mask(q.a)
+            return None if kept is None else kept & ~self._any_mask(q.b)
         if type(q) is wq.Phrase:
-            return self._phrase_docs(q)
+            return self._phrase_mask(q)
         return None
 
-    def _phrase_docs(self, q: Any) -> AbstractSet[int] | None:
+    def _phrase_mask(self, q: Any) -> Mask | None:
         """The stories holding the phrase's words at consecutive positions: Whoosh's
         `Phrase` with its default slop of 1. The words' posting lists give the stories
         holding all of them; only those stories' positions are read."""
@@ -85,13 +166,13 @@ class Matches:
             or field.format.fixed_value_size() is not None
         ):
             return None
-        parts = self._all_members([wq.Term(q.fieldname, word) for word in q.words])
+        parts = self._masks_of([wq.Term(q.fieldname, word) for word in q.words])
         if parts is None:
             return None
-        parts.sort(key=len)
-        candidates = sorted(set(parts[0]).intersection(*parts[1:]))
+        every = _every(parts)
+        candidates: list[int] = np.flatnonzero(every).tolist()
         if len(q.words) == 1 or not candidates:
-            return set(candidates)
+            return every
         positions = {w: self._positions(q.fieldname, w, candidates) for w in set(q.words)}
         first = positions[q.words[0]]
         rest = [(i.__rsub__, positions[w]) for i, w in enumerate(q.words) if i]
@@ -101,14 +182,16 @@ class Matches:
             else field.format.decode_positions
         )
         *middle, (back, last) = rest  # back: from a word's position to the phrase's start
-        found = set()
+        found = []
         for d in candidates:
             starts = set(decode(first[d]))  # where the phrase may start
             for middle_back, at in middle:
                 starts.intersection_update(map(middle_back, decode(at[d])))
             if not starts.isdisjoint(map(back, decode(last[d]))):
-                found.add(d)
-        return found
+                found.append(d)
+        mask = np.zeros(self._size, np.bool_)
+        mask[found] = True
+        return mask
 
     def _positions(self, fieldname: str, text: str, docs: list[int]) -> dict[int, bytes]:
         """Story -> the word's encoded positions in the field, for the stories in `docs`
@@ -119,31 +202,38 @@ class Matches:
             found.update(read_values(reader, info, wanted, holding(docs, offset), base=offset))
         return found
 
-    def _all_members(self, queries: list[Any]) -> list[Collection[int]] | None:
-        """The stories each query matches, as sets or, for words whose set is not made
-        yet, as their postings' story lists (set operations take either); None when
-        one of them cannot be evaluated."""
-        found: list[Collection[int]] = []
+    def _masks_of(self, queries: list[Any]) -> list[Mask] | None:
+        """The `Mask` of each query; None when one of them cannot be evaluated."""
+        found = []
         for q in queries:
-            members: Collection[int] | None
-            if isinstance(q, wq.Term) and id(q) not in self._docs:
-                postings = self._term_postings(q.fieldname, q.text)
-                members = None if postings is None else postings.ids
-            else:
-                members = self.docs(q)
-            if members is None:
+            mask = self.mask(q)
+            if mask is None:
                 return None
-            found.append(members)
+            found.append(mask)
         return found
 
-    def _any_docs(self, q: Any) -> AbstractSet[int]:
+    def _any_mask(self, q: Any) -> Mask:
         """What a left-out clause matches, through Whoosh when `docs` cannot tell."""
-        found = self.docs(q)
-        return set(self._searcher.docs_for_query(q)) if found is None else found
+        found = self.mask(q)
+        if found is None:
+            return self.mask_of(set(self._searcher.docs_for_query(q)))
+        return found
 
     def code(self, docnum: int) -> str:
         """A story's code (the tie-breaker of equal scores)."""
         return column_value(self._searcher, "code", docnum).decode()
+
+    def _word_mask(self, fieldname: str, text: str) -> Mask | None:
+        """The stories holding the word in the field, as a `Mask` (once per search)."""
+        key = (fieldname, text)
+        if key not in self._word_masks:
+            postings = self._term_postings(fieldname, text)
+            found = None
+            if postings is not None:
+                found = np.zeros(self._size, np.bool_)
+                found[postings.ids] = True
+            self._word_masks[key] = found
+        return self._word_masks[key]
 
     def _term_postings(self, fieldname: str, text: str) -> TermPostings | None:
         """The word's postings in the field, read once per search (`postings.read_term`)."""
@@ -151,3 +241,17 @@ class Matches:
         if key not in self._postings:
             self._postings[key] = read_term(self._searcher, fieldname, text, self._within)
         return self._postings[key]
+
+
+def _every(parts: list[Mask]) -> Mask:
+    """The stories in every one of the masks (at least one), as a new mask."""
+    found = parts[0].copy()
+    for part in parts[1:]:
+        found &= part
+    return found
+
+
+def _kept(docs: AbstractSet[int], mask: Mask) -> set[int]:
+    """The stories of `docs` that `mask` holds."""
+    wanted = numbers(docs)
+    return set(wanted[mask[wanted]].tolist())

@@ -1,10 +1,15 @@
-"""One word's postings across a searcher's segments, read in bulk for `scoring`.
+"""One word's postings across a searcher's segments, read in bulk as arrays.
 
 `read_term` gathers a word's live postings in a field from every segment (through
-`segments.read_postings`, a block at a time) into a `TermPostings`: story numbers in
-ascending order and their weights, with the word's largest weight and shortest field
-length for `scoring`'s ceilings. `field_lengths` reads a segment's one-byte field
-lengths in one piece.
+`segments.posting_arrays`, a block at a time) into a `TermPostings`: story numbers in
+ascending order and their weights, as numpy arrays, with the word's largest weight and
+shortest field length for `scoring`'s ceilings. `field_lengths` reads a segment's
+one-byte field lengths in one piece.
+
+At a million stories a common word has hundreds of thousands of postings, and any work
+done per posting in Python (a gap added, a set entry made) costs more than a search may;
+so story numbers are summed from their gaps, filtered of deleted stories and looked up
+by whole arrays.
 """
 
 from __future__ import annotations
@@ -12,60 +17,52 @@ from __future__ import annotations
 import bisect
 import weakref
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from itertools import compress
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from whoosh import columns
 from whoosh.util.numeric import length_to_byte
 
-from newssearch.engine.segments import is_compact, read_postings, term_infos
+from newssearch.engine.segments import is_compact, posting_arrays, term_infos
+
+Numbers = npt.NDArray[np.int64]
+"""Story numbers, ascending."""
 
 
 class TermPostings:
     """One word's postings in one field across the searcher's segments: the live stories
-    holding it in ascending order, and its weight in each. The set and map of them are
-    made only when asked for (on a common word each costs more than the reading)."""
+    holding it in ascending order, and its weight in each."""
 
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-        self.weights: list[float] = []
+    def __init__(self, ids: Numbers, weights: npt.NDArray[np.float64]) -> None:
+        self.ids = ids
+        self.weights = weights
         self.max_weight = 0.0
         """The largest weight (Whoosh's term statistics, deleted stories included)."""
         self.min_length = 0
         """The shortest field length, as its one byte (0 when there are no postings)."""
-        self._set: set[int] | None = None
-        self._map: dict[int, float] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def docs(self) -> set[int]:
-        if self._set is None:
-            self._set = set(self.ids)
-        return self._set
-
     def weights_of(self, among: AbstractSet[int]) -> dict[int, float]:
-        """Story -> weight for each story of `among` holding the word: by binary search
-        when `among` is a small share of the postings, else from a map of them all."""
-        if self._map is None and len(among) * _SEARCH_SHARE < len(self.ids):
-            ids, weights, n = self.ids, self.weights, len(self.ids)
-            found = {}
-            for d in among:
-                i = bisect.bisect_left(ids, d)
-                if i < n and ids[i] == d:
-                    found[d] = weights[i]
-            return found
-        if self._map is None:
-            self._map = dict(zip(self.ids, self.weights, strict=True))
-        known = self._map
-        return {d: known[d] for d in common(among, known.keys())}
+        """Story -> weight for each story of `among` holding the word."""
+        wanted = numbers(among)
+        at = np.searchsorted(self.ids, wanted)
+        held = at < len(self.ids)
+        held[held] = self.ids[at[held]] == wanted[held]
+        return dict(zip(wanted[held].tolist(), self.weights[at[held]].tolist(), strict=True))
 
 
-_SEARCH_SHARE = 16
-"""`weights_of` searches when the stories asked about are fewer than 1/this of the
-postings (a binary search costs about as much as this many map entries made)."""
+def numbers(docs: Iterable[int] | AbstractSet[int]) -> Numbers:
+    """Story numbers as an array (in the order given)."""
+    if isinstance(docs, np.ndarray):
+        return docs.astype(np.int64, copy=False)
+    if isinstance(docs, AbstractSet):
+        return np.fromiter(docs, np.int64, len(docs))
+    return np.fromiter(docs, np.int64)
 
 
 def read_term(
@@ -77,54 +74,43 @@ def read_term(
     """The word's postings in the field, for every live story holding it (or, with
     `within`, sorted story numbers, at least those of them: blocks holding none are not
     read); None when a segment is not `NewsCodec`'s."""
-    found = TermPostings()
+    id_parts = []
+    weight_parts = []
     lengths = []
+    max_weight = 0.0
     for reader, offset, info in term_infos(searcher, fieldname, text):
         if not is_compact(reader):
             return None
         wanted = None if within is None else holding(within, offset)
-        ids, weights = read_postings(reader, info, wanted, base=offset)
-        if ids and reader.has_deletions():
-            ids, weights = _live(ids, weights, reader.deleted_docs_set, offset)
-        found.ids += ids
-        found.weights += weights
-        found.max_weight = max(found.max_weight, info.max_weight())
+        ids, weights = posting_arrays(reader, info, wanted)
+        if len(ids) and reader.has_deletions():
+            live = live_mask(reader)[ids]
+            ids, weights = ids[live], weights[live]
+        id_parts.append(ids + offset)
+        weight_parts.append(weights)
+        max_weight = max(max_weight, info.max_weight())
         lengths.append(length_to_byte(info.min_length()))
+    found = TermPostings(
+        np.concatenate(id_parts) if id_parts else np.zeros(0, np.int64),
+        np.concatenate(weight_parts) if weight_parts else np.zeros(0, np.float64),
+    )
+    found.max_weight = max_weight
     found.min_length = min(lengths, default=0)
     return found
 
 
-def _live(
-    ids: list[int], weights: list[float], deleted: AbstractSet[int], offset: int
-) -> tuple[list[int], list[float]]:
-    """The postings of live stories, given a segment's deleted documents and its first
-    story number. A re-run that replaces 1% of the stories leaves deletions in every
-    segment, and testing each posting of a common word against them took a third of the
-    time of a search: when the postings far outnumber the deletions, each deletion is
-    looked up among the postings instead (a binary search costs about as much as
-    testing `_PER_SEARCH` postings), and the postings between them are kept in slices."""
-    n = len(ids)
-    if len(deleted) * _PER_SEARCH >= n:
-        keep = [d - offset not in deleted for d in ids]
-        return list(compress(ids, keep)), list(compress(weights, keep))
-    drop = []
-    for d in sorted(deleted):
-        i = bisect.bisect_left(ids, d + offset)
-        if i < n and ids[i] == d + offset:
-            drop.append(i)
-    if not drop:
-        return ids, weights
-    kept_ids: list[int] = []
-    kept_weights: list[float] = []
-    for a, b in zip([0, *(i + 1 for i in drop)], [*drop, n], strict=True):
-        kept_ids += ids[a:b]
-        kept_weights += weights[a:b]
-    return kept_ids, kept_weights
+def live_mask(reader: Any) -> npt.NDArray[np.bool_]:
+    """Which of a segment's documents are not deleted, by document number (once per
+    segment reader: its deletions do not change)."""
+    mask = _live.get(reader)
+    if mask is None:
+        mask = np.ones(reader.doc_count_all(), np.bool_)
+        mask[numbers(reader.deleted_docs_set)] = False
+        _live[reader] = mask
+    return mask
 
 
-_PER_SEARCH = 8
-"""`_live` searches for each deletion when the postings are more than this many times
-as many."""
+_live: weakref.WeakKeyDictionary[Any, npt.NDArray[np.bool_]] = weakref.WeakKeyDictionary()
 
 
 def holding(docs: Sequence[int], offset: int) -> Callable[[int, int], bool]:
@@ -136,17 +122,6 @@ def holding(docs: Sequence[int], offset: int) -> Callable[[int, int], bool]:
         return i < len(docs) and docs[i] <= last + offset
 
     return holds
-
-
-def common(a: AbstractSet[int], b: AbstractSet[int]) -> AbstractSet[int]:
-    """The stories in both, looking the smaller set's members up in the larger."""
-    if a is b:
-        return a
-    if isinstance(a, set) and isinstance(b, set):
-        return a & b
-    if len(a) > len(b):
-        a, b = b, a
-    return {d for d in a if d in b}
 
 
 def field_lengths(reader: Any, fieldname: str) -> array[int]:

@@ -6,7 +6,7 @@ built only of words (`Term`) and exact phrases joined by OR and AND, with NOT cl
 `Scores` computes the same numbers in bulk instead, in two steps:
 
 1. `docs` (`matching.Matches`): the stories a query matches, by set algebra over each
-   word's posting lists, read a block at a time (`segments.read_postings`);
+   word's posting lists, read a block at a time (`segments.posting_arrays`);
 2. `scores`: the scores of just the stories asked about -- a search asks about the
    stories of its first tier not shut out by date limits, and about a broader tier only
    when the first runs short, so a common word costs a set operation, not a score per
@@ -39,7 +39,7 @@ from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
 from newssearch.engine.matching import Matches
-from newssearch.engine.postings import common, field_lengths
+from newssearch.engine.postings import field_lengths
 from newssearch.engine.stats import CorpusStats, Frequencies, Idf
 from newssearch.errors import reads_index
 
@@ -98,9 +98,7 @@ class Scores(Matches):
             return self._term_scores(q.fieldname, q.text, q.boost, among)
         if type(q) is wq.Or:
             return _boosted(_union([self.scores(sub, among) for sub in q.subqueries]), q)
-        matched = self.docs(q)
-        assert matched is not None
-        among = common(among, matched)
+        among = self.among(q, among)
         if type(q) is wq.Phrase:  # Whoosh: the sum of its words' scores, times its boost
             words = [self._term_scores(q.fieldname, w, 1.0, among) for w in q.words]
             return {d: sum(s[d] for s in words) * q.boost for d in among}
@@ -134,9 +132,7 @@ class Scores(Matches):
         scored: Scored = {}
         for ceiling, fieldname, text in ceilings:
             left -= ceiling
-            postings = self._term_postings(fieldname, text)
-            assert postings is not None
-            pool = common(among, postings.docs())
+            pool = self.holding_word(fieldname, text, among)
             scored.update(self.scores(q, {d for d in pool if d not in scored}))
             if (
                 len(scored) >= wanted

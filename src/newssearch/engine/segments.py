@@ -1,6 +1,6 @@
 """Reading a segment's files directly, around three of Whoosh's costs at scale.
 
-* A term's posting list is read whole (`read_postings`, `read_values`), its blocks
+* A term's posting list is read whole (`posting_arrays`, `read_values`), its blocks
   decoded by `blocks`, without Whoosh's matcher, which steps a posting at a time.
 * One story's column value or stored fields are read by position (`column_value`,
   `stored_fields`), and a whole text column in one read (`column_strings`), rather than
@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.reading import TermNotFound
@@ -42,30 +44,37 @@ def term_infos(searcher: Any, fieldname: str, text: str) -> Iterator[tuple[Any, 
 
 
 def is_compact(reader: Any) -> bool:
-    """Whether the segment's postings are `NewsCodec`'s (so `read_postings` reads them)."""
+    """Whether the segment's postings are `NewsCodec`'s (so `posting_arrays` reads them)."""
     return isinstance(getattr(reader, "_codec", None), NewsCodec)
 
 
-def read_postings(
-    reader: Any, info: Any, wanted: Callable[[int, int], bool] | None = None, base: int = 0
-) -> tuple[list[int], list[float]]:
+def posting_arrays(
+    reader: Any, info: Any, wanted: Callable[[int, int], bool] | None = None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """Every document number and weight of a term in a segment (`is_compact`), deleted
-    documents included, read in one pass over its blocks (Whoosh's matcher steps through
-    them a posting at a time, and is costly to make). Only the numbers and weights of a
-    block are inflated, not its values. `wanted(first, last)` may leave out blocks: those
-    whose document numbers lie between first and last (inclusive) are read only when it
-    returns True. `base` is added to every document number (the segment's first story
-    number)."""
+    documents included, as arrays, read in one pass over its blocks (Whoosh's matcher
+    steps through them a posting at a time, and is costly to make). Only the numbers and
+    weights of a block are inflated, not its values. `wanted(first, last)` may leave out
+    blocks: those whose document numbers lie between first and last (inclusive) are read
+    only when it returns True."""
     if info.is_inlined():
         inlined_ids, inlined_weights, _ = info.inlined_postings()
-        return [base + d for d in inlined_ids], list(inlined_weights)
-    ids: list[int] = []
-    weights: list[float] = []
+        return np.array(inlined_ids, np.int64), np.array(inlined_weights, np.float64)
+    gaps: list[npt.NDArray[Any]] = []
+    weights: list[npt.NDArray[Any]] = []
     for count, block in _term_blocks(reader, info, wanted):
-        gaps, packed_weights, _ = blocks.head_parts(block)
-        ids.extend(blocks.doc_numbers(gaps, base))
-        weights.extend(blocks.weight_array(packed_weights, count))
-    return ids, weights
+        packed_gaps, packed_weights, _ = blocks.head_parts(block)
+        gaps.append(blocks.number_array(packed_gaps))
+        weights.append(blocks.weight_numbers(packed_weights, count))
+    if not gaps:
+        return np.zeros(0, np.int64), np.zeros(0, np.float64)
+    # each block's first gap is its first document number: sum the gaps of all blocks
+    # at once, then take off what the blocks before each added
+    sizes = np.array([len(g) for g in gaps])
+    summed = np.cumsum(np.concatenate(gaps, dtype=np.int64))
+    ends = np.cumsum(sizes)
+    before = np.concatenate(([0], summed[ends[:-1] - 1]))
+    return summed - np.repeat(before, sizes), np.concatenate(weights, dtype=np.float64)
 
 
 def read_whole(
@@ -108,9 +117,9 @@ def read_values(
     base: int = 0,
 ) -> dict[int, bytes]:
     """Document number -> value (variable-sized, such as positions) of a term in a
-    segment, for each document of `docs` holding it; `wanted` and `base` as for
-    `read_postings`. Only blocks holding one of `docs` have their values inflated, and
-    only those documents' values are cut out of them."""
+    segment, for each document of `docs` holding it; `wanted` as for `posting_arrays`,
+    `base` added to each document number. Only blocks holding one of `docs` have their
+    values inflated, and only those documents' values are cut out of them."""
     if info.is_inlined():
         inlined_ids, _, inlined_values = info.inlined_postings()
         pairs = zip((base + d for d in inlined_ids), inlined_values, strict=True)

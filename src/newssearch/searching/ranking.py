@@ -173,19 +173,20 @@ def ranked_fast(
     """What `ranked` returns for a relevance search, from `Scores`; None when a tier is not
     a word query. Only the stories a tier is asked for are scored: those of the first
     tier, then of the next while hits are short."""
-    matched = [scores.docs(q) for q in tiers]
     hits: list[Ranked] = []
     of_tier: list[int] = []
     seen: set[int] = set(exclude or ())
     counts = []
-    for tier, (q, docs) in enumerate(zip(tiers, matched, strict=True)):
-        if docs is None:
+    for tier, q in enumerate(tiers):
+        count = scores.count(q, within, exclude)
+        if count is None:
             return None
-        among = docs if within is None else within.intersection(docs)
-        counts.append(len(among) - len(among & exclude) if exclude else len(among))
+        counts.append(count)
         if len(hits) >= wanted:
             continue
-        page = scores.best(q, among - seen, wanted - len(hits))
+        among = scores.docs_within(q, within, seen)
+        assert among is not None
+        page = scores.best(q, among, wanted - len(hits))
         hits.extend(page)
         of_tier.extend([tier] * len(page))
         seen.update(h.docnum for h in page)

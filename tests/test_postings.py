@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import fields, index, qparser
 
-from newssearch.engine import codec, scoring
+from newssearch.engine import codec
 from newssearch.engine.blocks import pack, unpack
 from newssearch.engine.codec import NewsCodec
 from newssearch.engine.fields import (
@@ -228,14 +228,7 @@ RANKING_QUERIES = [
 ]
 
 
-@pytest.fixture(params=["pruned", "all scored"])
-def pruning(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ranking leaves out the stories that cannot reach the top (as in a large archive),
-    or scores them all (as for the few stories of data/)."""
-    monkeypatch.setattr(scoring, "_PRUNE_FROM", 0 if request.param == "pruned" else 10**9)
-
-
-@pytest.mark.usefixtures("block_limit", "pruning")
+@pytest.mark.usefixtures("block_limit")
 def test_fast_ranking_agrees_with_whoosh(tmp_path: Path) -> None:
     from datetime import datetime
 
@@ -428,7 +421,10 @@ def test_a_words_weights_are_found_for_the_stories_asked_about(
     from newssearch.engine.postings import TermPostings
 
     postings = TermPostings(np.array(docs, np.int64), np.array([d / 8 for d in docs]))
-    assert postings.weights_of(among) == {d: d / 8 for d in docs if d in among}
+    asked = sorted(among)
+    held, weights = postings.weights_at(np.array(asked, np.int64))
+    assert held.tolist() == [d in docs for d in asked]
+    assert weights.tolist() == [d / 8 if d in docs else 0.0 for d in asked]
 
 
 @pytest.mark.parametrize("offsets", [True, False], ids=["starts written", "starts added up"])

@@ -47,13 +47,14 @@ class TermPostings:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def weights_of(self, among: AbstractSet[int]) -> dict[int, float]:
-        """Story -> weight for each story of `among` holding the word."""
-        wanted = numbers(among)
-        at = np.searchsorted(self.ids, wanted)
+    def weights_at(self, docs: Numbers) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        """Which of `docs` hold the word, and the word's weight in each (0 where not)."""
+        at = np.searchsorted(self.ids, docs)
         held = at < len(self.ids)
-        held[held] = self.ids[at[held]] == wanted[held]
-        return dict(zip(wanted[held].tolist(), self.weights[at[held]].tolist(), strict=True))
+        held[held] = self.ids[at[held]] == docs[held]
+        weights = np.zeros(len(docs))
+        weights[held] = self.weights[at[held]]
+        return held, weights
 
 
 def numbers(docs: Iterable[int] | AbstractSet[int]) -> Numbers:

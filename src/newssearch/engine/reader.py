@@ -13,7 +13,6 @@ searching code around it stays a bug.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 from array import array
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh import sorting
 from whoosh.util.times import datetime_to_long, long_to_datetime
@@ -308,34 +308,21 @@ class IndexView:
 
 
 class _Dates:
-    """One segment's date values (by story number within it), and, when a search with
-    date limits first asks, the same values in order with their story numbers. A
-    segment whose dates all lie outside a search's limits is never sorted: sorting the
-    dates of 1,200,000 stories at once took 100 ms of the first search with limits."""
+    """One segment's date values (by story number within it). A search with date limits
+    compares them all as one array (sorting them once per view cost the first such
+    search 100 ms at 1,200,000 stories; comparing costs a millisecond a search)."""
 
     def __init__(self, offset: int, values: array[int]) -> None:
         self.offset = offset
         self.values = values
-        self._span: tuple[int, int] | None = None
-        self._sorted: tuple[list[int], list[int]] | None = None
+        self._numbers = np.frombuffer(values, np.uint64) if values else np.zeros(0, np.uint64)
 
     def within(self, lo: int, hi: int) -> list[int]:
         """The stories (numbers in the searcher) dated from `lo` to `hi`, inclusive."""
-        if self._span is None:
-            values = self.values
-            high = max(values, default=0)
-            if high == MISSING_DATE:  # an undated story: the latest dated one, then
-                high = max((v for v in values if v != MISSING_DATE), default=0)
-            self._span = (min(values, default=MISSING_DATE), high)
-        if hi < self._span[0] or lo > self._span[1]:
-            return []
-        if self._sorted is None:
-            values, offset = self.values, self.offset
-            # story numbers sorted by date (a stable sort keeps equal dates in story order)
-            order = sorted(range(len(values)), key=values.__getitem__)
-            self._sorted = ([values[n] for n in order], [offset + n for n in order])
-        ordered, docnums = self._sorted
-        return docnums[bisect.bisect_left(ordered, lo) : bisect.bisect_right(ordered, hi)]
+        dates = self._numbers
+        held = (dates >= np.uint64(lo)) & (dates <= np.uint64(hi))
+        found: list[int] = (np.flatnonzero(held) + self.offset).tolist()
+        return found
 
 
 def _date_column(reader: Any) -> array[int]:

@@ -35,15 +35,23 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
 from newssearch.engine.matching import Matches
-from newssearch.engine.postings import field_lengths
+from newssearch.engine.postings import Numbers, field_lengths, numbers
 from newssearch.engine.stats import CorpusStats, Frequencies, Idf
 from newssearch.errors import reads_index
 
 Scored = dict[int, float]
+
+Flags = npt.NDArray[np.bool_]
+"""One flag per story of an array of story numbers."""
+
+Values = npt.NDArray[np.float64]
+"""One score per story of an array of story numbers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +60,6 @@ class Ranked:
 
     docnum: int
     score: float
-
-
-_PRUNE_FROM = 500
-"""`best` scores every story when asked about no more than this many."""
 
 
 class Scores(Matches):
@@ -79,8 +83,8 @@ class Scores(Matches):
         self._K1 = K1
         self.frequencies = Frequencies(idf, searcher=searcher, stats=stats)
         """Where story counts and word frequencies come from."""
-        self._norms: dict[str, list[float]] = {}
-        self._lengths: dict[str, Sequence[int]] = {}
+        self._norms: dict[str, Values] = {}
+        self._lengths: dict[str, npt.NDArray[np.uint8]] = {}
 
     def doc_count(self) -> int:
         """How many stories the scores count with."""
@@ -94,54 +98,60 @@ class Scores(Matches):
     def scores(self, q: Any, among: AbstractSet[int]) -> Scored:
         """Story number -> score for each story of `among` that `q` matches. Only for a
         query whose `docs` is not None."""
-        if isinstance(q, wq.Term):
-            return self._term_scores(q.fieldname, q.text, q.boost, among)
-        if type(q) is wq.Or:
-            return _boosted(_union([self.scores(sub, among) for sub in q.subqueries]), q)
-        among = self.among(q, among)
-        if type(q) is wq.Phrase:  # Whoosh: the sum of its words' scores, times its boost
-            words = [self._term_scores(q.fieldname, w, 1.0, among) for w in q.words]
-            return {d: sum(s[d] for s in words) * q.boost for d in among}
-        if type(q) is wq.And:
-            parts = [self.scores(s, among) for s in q.subqueries if not isinstance(s, wq.Not)]
-            # in Whoosh each NOT clause adds its boost to the stories it lets by
-            bonus = sum(s.boost for s in q.subqueries if isinstance(s, wq.Not))
-            return _boosted({d: sum(p[d] for p in parts) + bonus for d in among}, q)
-        return self.scores(q.a, among)  # AndNot
+        docs = np.sort(numbers(among))
+        held, values = self._array_scores(q, docs)
+        return dict(zip(docs[held].tolist(), values[held].tolist(), strict=True))
 
     @reads_index
     def best(self, q: Any, among: AbstractSet[int], wanted: int) -> list[Ranked]:
         """The `wanted` best stories of `among` that `q` matches, as `top` orders them
-        (only for a query whose `docs` is not None), scoring as few as it can.
+        (only for a query whose `docs` is not None)."""
+        docs = np.sort(numbers(among))
+        held, values = self._array_scores(q, docs)
+        docs, values = docs[held], values[held]
+        if len(values) > wanted:
+            # every story that scores at least the wanted-th best is a candidate: ties
+            cut = np.partition(values, len(values) - wanted)[len(values) - wanted]
+            docs, values = docs[values >= cut], values[values >= cut]
+        return top(dict(zip(docs.tolist(), values.tolist(), strict=True)), wanted, self.code)
 
-        A query's score is a sum over its words of a coefficient (its boosts) times the
-        word's term score (`_linear`), and a word's term score has a ceiling from its
-        largest weight and shortest field (`_ceiling`). Stories are scored a word at a
-        time, the words with the highest ceilings first; once the `wanted`th best score
-        so far is above what the words not yet taken could add up to, no story holding
-        only those words can reach it, and the rest are left unscored. This is MaxScore
-        (Turtle and Flood, 1995) over sets of stories instead of posting cursors."""
-        terms: dict[tuple[str, str], float] = {}
-        constant = self._linear(q, 1.0, terms)
-        if constant is None or len(among) <= _PRUNE_FROM or min(terms.values(), default=0) < 0:
-            return top(self.scores(q, among), wanted, self.code)
-        ceilings = sorted(
-            ((c * self._ceiling(f, t), f, t) for (f, t), c in terms.items()), reverse=True
-        )
-        left = sum(c for c, _, _ in ceilings)
-        scored: Scored = {}
-        for ceiling, fieldname, text in ceilings:
-            left -= ceiling
-            pool = self.holding_word(fieldname, text, among)
-            scored.update(self.scores(q, {d for d in pool if d not in scored}))
-            if (
-                len(scored) >= wanted
-                and constant + left < heapq.nlargest(wanted, scored.values())[-1]
-            ):
-                break
-        else:
-            scored.update(self.scores(q, {d for d in among if d not in scored}))
-        return top(scored, wanted, self.code)
+    def _array_scores(self, q: Any, docs: Numbers) -> tuple[Flags, Values]:
+        """Which of `docs` (ascending story numbers) `q` matches, and the score of each
+        (0 where it does not match). Each score is summed in the order, and with the
+        operations, of Whoosh's matchers, so that it is the same float."""
+        if isinstance(q, wq.Term):
+            return self._term_scores(q.fieldname, q.text, q.boost, docs)
+        if type(q) is wq.Or:
+            parts = [self._array_scores(sub, docs) for sub in q.subqueries]
+            if len(parts) == 1:
+                return parts[0]
+            held = np.zeros(len(docs), np.bool_)
+            total = np.zeros(len(docs))
+            for part_held, part in parts:
+                held |= part_held
+                total += part
+            return held, _boosted(total, q)
+        matched = self.mask(q)
+        assert matched is not None
+        held = matched[docs]
+        kept = docs[held]
+        found = np.zeros(len(docs))
+        if type(q) is wq.Phrase:  # Whoosh: the sum of its words' scores, times its boost
+            total = np.zeros(len(kept))
+            for word in q.words:
+                total += self._term_scores(q.fieldname, word, 1.0, kept)[1]
+            found[held] = total * q.boost
+        elif type(q) is wq.And:
+            total = np.zeros(len(kept))
+            for sub in q.subqueries:
+                if not isinstance(sub, wq.Not):
+                    total += self._array_scores(sub, kept)[1]
+            # in Whoosh each NOT clause adds its boost to the stories it lets by
+            bonus = sum(sub.boost for sub in q.subqueries if isinstance(sub, wq.Not))
+            found[held] = _boosted(total + bonus, q)
+        else:  # AndNot
+            found[held] = self._array_scores(q.a, kept)[1]
+        return held, found
 
     def counted_scores(
         self,
@@ -174,98 +184,50 @@ class Scores(Matches):
             found.append(total)
         return found
 
-    def _linear(
-        self, q: Any, coefficient: float, terms: dict[tuple[str, str], float]
-    ) -> float | None:
-        """Add to `terms` each word's coefficient in `q`'s score, times `coefficient`, and
-        return the part of the score that is the same for every story (NOT clauses' boosts);
-        None for a query `scores` does not take apart."""
-        if isinstance(q, wq.Term) or type(q) is wq.Phrase:
-            for word in [q.text] if isinstance(q, wq.Term) else q.words:
-                key = (q.fieldname, word)
-                terms[key] = terms.get(key, 0.0) + coefficient * q.boost
-            return 0.0
-        if type(q) is wq.AndNot:
-            return self._linear(q.a, coefficient, terms)
-        if type(q) not in (wq.Or, wq.And):
-            return None
-        if q.boost != 1.0 and len(q.subqueries) > 1:  # as `_boosted`
-            coefficient *= q.boost
-        constant = 0.0
-        for sub in q.subqueries:
-            if type(q) is wq.And and isinstance(sub, wq.Not):
-                constant += sub.boost * coefficient
-                continue
-            part = self._linear(sub, coefficient, terms)
-            if part is None:
-                return None
-            constant += part
-        return constant
-
-    def _ceiling(self, fieldname: str, text: str) -> float:
-        """The highest term score the word can have in the field: its largest weight in
-        a story of the field's shortest length among those holding it."""
-        postings = self._term_postings(fieldname, text)
-        assert postings is not None
-        if not postings:
-            return 0.0
-        weight = postings.max_weight
-        if not self._searcher.schema[fieldname].scorable:
-            return float(weight)
-        shortest = self._norm(fieldname)[postings.min_length]
-        idf = self.idf(fieldname, text)
-        return float(idf * (self._K1 + 1) * weight / (weight + shortest))
-
     def _term_scores(
-        self, fieldname: str, text: str, boost: float, among: AbstractSet[int]
-    ) -> Scored:
+        self, fieldname: str, text: str, boost: float, docs: Numbers
+    ) -> tuple[Flags, Values]:
         postings = self._term_postings(fieldname, text)
         assert postings is not None
         if not postings:
-            return {}
-        weights = postings.weights_of(among)
+            return np.zeros(len(docs), np.bool_), np.zeros(len(docs))
+        held, weights = postings.weights_at(docs)
         if not self._searcher.schema[fieldname].scorable:
-            return {d: w * boost for d, w in weights.items()}
+            return held, weights * boost
         c = self.idf(fieldname, text) * (self._K1 + 1) * boost
-        norm = self._norm(fieldname)
-        lengths = self._field_lengths(fieldname)
-        return {d: c * w / (w + norm[lengths[d]]) for d, w in weights.items()}
+        found = np.zeros(len(docs))
+        weights = weights[held]
+        norm = self._norm(fieldname)[self._field_lengths(fieldname)[docs[held]]]
+        found[held] = c * weights / (weights + norm)
+        return held, found
 
-    def _field_lengths(self, fieldname: str) -> Sequence[int]:
+    def _field_lengths(self, fieldname: str) -> npt.NDArray[np.uint8]:
         """Every story's one-byte length in the field, by story number."""
         found = self._lengths.get(fieldname)
         if found is None:
             packed = array("B")
             for leaf, _ in self._searcher.leaf_searchers():
                 packed += field_lengths(leaf.reader(), fieldname)
-            found = self._lengths[fieldname] = packed
+            found = self._lengths[fieldname] = np.frombuffer(packed, np.uint8)
         return found
 
-    def _norm(self, fieldname: str) -> list[float]:
+    def _norm(self, fieldname: str) -> Values:
         """K1 x (1 - B + B x length / average length) for each one-byte length."""
         norm = self._norms.get(fieldname)
         if norm is None:
             average = self.frequencies.average_length(fieldname)
             B, K1 = self._B, self._K1
-            norm = [K1 * ((1 - B) + B * byte_to_length(b) / average) for b in range(256)]
+            norm = np.array([K1 * ((1 - B) + B * byte_to_length(b) / average) for b in range(256)])
             self._norms[fieldname] = norm
         return norm
 
 
-def _boosted(found: Scored, q: Any) -> Scored:
+def _boosted(found: Values, q: Any) -> Values:
+    """Whoosh applies a compound query's boost only when it has two or more parts."""
     if q.boost != 1.0 and len(q.subqueries) > 1:
-        return {d: s * q.boost for d, s in found.items()}
+        boosted: Values = found * float(q.boost)
+        return boosted
     return found
-
-
-def _union(parts: list[Scored]) -> Scored:
-    if len(parts) == 1:
-        return parts[0]
-    total: Scored = {}
-    for part in parts:
-        for d, s in part.items():
-            total[d] = total.get(d, 0.0) + s
-    return total
 
 
 def top(found: Scored, wanted: int, code: Callable[[int], str]) -> list[Ranked]:

@@ -64,6 +64,8 @@ def test_inline_dates_use_the_same_grammar(data_ix: NewsIndex) -> None:
 def test_did_you_mean(data_ix: NewsIndex) -> None:
     assert data_ix.search("cocao").suggestion == "cocoa"
     assert data_ix.search("cocao exports").suggestion == "cocoa exports"
+    # the spelling written beside the query's other words, not a more common one
+    assert data_ix.search("gaza truse").suggestion == "gaza truce"
     for query in ("cocoa", "gaza truce", "cocoa exports", '"buffer stock"'):
         assert data_ix.search(query).suggestion is None, query
 

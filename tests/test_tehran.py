@@ -83,3 +83,14 @@ def test_newest_first_lists_only_stories_holding_every_word(
     assert not any(h.partial for h in listed)
     dates = [h.date for h in listed if h.date is not None]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_a_misspelling_is_corrected_to_the_word_written_beside_the_others(
+    tehran: tuple[Path, NewsIndex],
+) -> None:
+    """`true`, `trust` and `truce` are each one edit from `truse`; the first two are
+    more common, but only `truce` is mostly written in stories that mention Gaza."""
+    _, ix = tehran
+    assert ix.search("gaza truse").suggestion == "gaza truce"
+    assert ix.search("tehran air polution").suggestion == "tehran air pollution"
+    assert ix.search("gaza truce").suggestion is None

@@ -25,6 +25,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
+from newssearch.engine.matching import Matches
 from newssearch.engine.scoring import Ranked, Scores
 from newssearch.engine.segments import column_numbers, column_strings, column_value, stored_fields
 from newssearch.engine.stats import CorpusStats, Idf
@@ -276,6 +277,28 @@ class IndexView:
     def idf(self, fieldname: str, text: str) -> float:
         """The word's inverse document frequency in the field (Whoosh's)."""
         return float(self._searcher.idf(fieldname, text))
+
+    @reads_index
+    def holds(self, word: str) -> bool:
+        """Whether some story holds the word (a stem) in its headline or body."""
+        reader = self._searcher.reader()
+        return any(reader.doc_frequency(f, word) for f in ("headline", "body"))
+
+    @reads_index
+    def counts_with(self, words: list[str], candidates: list[str]) -> list[int]:
+        """For each candidate word, how many stories hold it and every one of `words`,
+        each word in the headline or the body (indexed words: stems)."""
+        matches = Matches(self._searcher)
+
+        def holding(word: str) -> Any:
+            return wq.Or([wq.Term(f, word) for f in ("headline", "body")])
+
+        found = []
+        for candidate in candidates:
+            q = wq.And([holding(w) for w in [*words, candidate]])
+            count = matches.count(q, None)
+            found.append(len(set(self._searcher.docs_for_query(q))) if count is None else count)
+        return found
 
     @reads_index
     def spellings(self, word: str, limit: int, maxdist: int) -> list[str]:

@@ -1,8 +1,12 @@
 """Did you mean: a corrected query from the index's own vocabulary.
 
 The candidates are headline words (their unstemmed forms, which the index keeps for
-this) within two edits of a query word; the nearest, then the most common, wins, and
-only if it is far more common than the word typed. `suggest` is asked after every search.
+this) within two edits of a query word, far more common than the word typed. The one
+chosen is one with which the query finds stories (it is in stories holding the
+query's other words), then the nearest, then the one whose stories most often hold the
+other words, then the most common in headlines: `gaza truse` becomes `gaza truce`, not
+`gaza true` or `gaza trust`, words more common but seldom written beside `gaza`.
+`suggest` is asked after every search.
 """
 
 from __future__ import annotations
@@ -35,24 +39,38 @@ def suggest(view: IndexView, parsed: ParsedQuery, text: str, total: int) -> str 
         return None
     replaced = text
     changed = False
+    tokens = {}
     for token in set(re.findall(r"[^\W\d_]{3,}", text)):
         stem = next(iter(view.analyze(token)), None)
-        if stem is None or stem not in stems:
-            continue
+        if stem is not None and stem in stems:
+            tokens[token] = stem
+    for token, stem in tokens.items():
         freq = view.doc_frequency("body", stem) + view.doc_frequency("headline", stem)
         known = view.doc_frequency("spell_headline", analysis.fold(token)) > 0
         if freq and (total or freq >= MIN_RESULTS or known):
             continue
-        best: tuple[int, int, str] | None = None
+        # the query's other words the index knows
+        others = sorted({s for t, s in tokens.items() if t != token and view.holds(s)})
+        spelled = []
         for candidate in view.spellings(analysis.fold(token), limit=20, maxdist=2):
             c_stem = next(iter(view.analyze(candidate)), candidate)
             c_freq = view.doc_frequency("body", c_stem) + view.doc_frequency("headline", c_stem)
-            if c_freq > max(10 * freq, MIN_RESULTS):
-                # the nearest spelling first, then the most common
-                surface = view.doc_frequency("spell_headline", candidate)
-                key = (edit_distance(analysis.fold(token), candidate), -surface, candidate)
-                best = key if best is None or key < best else best
+            if c_freq > 10 * freq:
+                spelled.append((candidate, c_stem, c_freq))
+        found = view.counts_with(others, [c_stem for _, c_stem, _ in spelled])
+        best: tuple[bool, int, float, int, str] | None = None
+        for (candidate, _, c_freq), together in zip(spelled, found, strict=True):
+            if c_freq < MIN_RESULTS and not (others and together):
+                continue
+            key = (
+                not together,  # a spelling with which the query finds stories first
+                edit_distance(analysis.fold(token), candidate),
+                -together / c_freq if others else 0.0,  # its stories' share holding the others
+                -view.doc_frequency("spell_headline", candidate),
+                candidate,
+            )
+            best = key if best is None or key < best else best
         if best is not None:
-            replaced = re.sub(rf"\b{re.escape(token)}\b", best[2], replaced)
+            replaced = re.sub(rf"\b{re.escape(token)}\b", best[4], replaced)
             changed = True
     return replaced if changed else None

@@ -3,16 +3,15 @@
 Whoosh ranks by stepping a tree of matchers through every candidate story in Python
 (`id`, `next`, `skip_to`, `score` on each node): most of a search's time. For queries
 built only of words (`Term`) and exact phrases joined by OR and AND, with NOT clauses,
-`Scores` computes the same numbers in bulk instead, in two steps:
+`Scores` computes the same numbers in bulk instead, on numpy arrays, in three steps:
 
-1. `docs` (`matching.Matches`): the stories a query matches, by set algebra over each
-   word's posting lists, read a block at a time (`segments.posting_arrays`);
+1. `docs`, `count` (`matching.Matches`): the stories a query matches, by algebra on
+   masks made from each word's posting lists (`segments.posting_arrays`);
 2. `scores`: the scores of just the stories asked about -- a search asks about the
    stories of its first tier not shut out by date limits, and about a broader tier only
-   when the first runs short, so a common word costs a set operation, not a score per
-   posting;
-3. `best`: the top stories of those, leaving unscored the ones that cannot reach the
-   top by the ceilings of the words they hold (MaxScore).
+   when the first runs short, so a common word costs an array operation, not a score
+   per posting;
+3. `best`: the top stories of those.
 
 The formula is Whoosh's BM25F as `ranking.weighting()` configures it:
 
@@ -20,7 +19,8 @@ The formula is Whoosh's BM25F as `ranking.weighting()` configures it:
 
 with the searcher's idf (`ranking.idf`), Whoosh's one-byte field lengths, term boosts,
 and compound boosts (Whoosh applies them to clauses of two or more parts); fields that
-are not scorable score their weight. Scores agree with Whoosh's to rounding (tested); ties
+are not scorable score their weight. Each story's sum is taken in the order of Whoosh's
+matchers, so scores agree with Whoosh's to rounding (tested); ties
 go to the lower story code, so that the order does not depend on how the index was built.
 Anything else (phrases with a slop, ranges, `*`) makes `docs` return None and is left to
 Whoosh.

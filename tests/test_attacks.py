@@ -930,3 +930,38 @@ def test_05_kill_nine_during_rebuilds_leaves_the_old_stories_or_the_new(tmp_path
                 got = ix.search(query, limit=50)
                 assert [h.code for h in got.hits] == [h.code for h in result.hits], query
     assert kills == 10
+
+
+def test_13_scores_are_the_same_floats_in_every_process(data_index: str) -> None:
+    """A score is summed in a fixed order, never in the order of a set of words, which
+    changes with each process's string hashing: the same searches give the very same
+    floats (and so the same order of near ties) whatever `PYTHONHASHSEED` is."""
+    script = (
+        "import sys\n"
+        "from newssearch import NewsIndex\n"
+        "with NewsIndex.open(sys.argv[1]) as ix:\n"
+        "    for q in sys.argv[2:]:\n"
+        "        print([(h.code, repr(h.score)) for h in ix.search(q, limit=40).hits])\n"
+    )
+    queries = [
+        "oil prices",
+        "bank of japan intervention",
+        "coffee export quotas",
+        "trade deficit",
+        "interest rates",
+        "grain wheat exports",
+        "gold mine",
+    ]
+    outputs = []
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        done = subprocess.run(
+            [sys.executable, "-c", script, data_index, *queries],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0].count("\n") == len(queries)
+    assert all(found == outputs[0] for found in outputs)

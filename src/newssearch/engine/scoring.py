@@ -177,10 +177,11 @@ class Scores(Matches):
                 if not self._searcher.schema[fieldname].scorable:
                     total += sum(tfs[t] * c for t, c in coefficients.items() if t in tfs)
                     continue
-                norm = self._norm(fieldname)[self._field_lengths(fieldname)[docnum]]
-                for text in coefficients.keys() & tfs.keys():
-                    tf = tfs[text]
-                    total += coefficients[text] * tf / (tf + norm)
+                norm = float(self._norm(fieldname)[self._field_lengths(fieldname)[docnum]])
+                for text, coefficient in coefficients.items():  # a fixed order: the same sum
+                    tf = tfs.get(text)
+                    if tf is not None:
+                        total += coefficient * tf / (tf + norm)
             found.append(total)
         return found
 

@@ -481,3 +481,25 @@ def test_merged_postings_skip_deleted_documents_and_follow_on(
     assert list(got[1]) == [weights[i] for i in live]
     assert list(got[2]) == [lengths[i] for i in live]
     assert got[3] == b"".join(values[i] for i in live)
+
+
+@given(
+    lists=st.lists(
+        st.lists(st.integers(0, 100_000), min_size=1, max_size=30, unique=True).map(sorted),
+        max_size=20,
+    )
+)
+def test_position_keys_decode_every_list_narrow_or_wide(lists: list[list[int]]) -> None:
+    """Position lists with gaps under 255 are one byte a gap, the others four: both kinds,
+    mixed in one string, give every (story, position) in order."""
+    import numpy as np
+
+    from newssearch.engine.fields import encode_positions, position_keys
+
+    encoded = [encode_positions(p) for p in lists]
+    docs = np.arange(len(lists), dtype=np.int64) * 3 + 5
+    lengths = np.array([len(e) for e in encoded], np.int64)
+    starts = np.cumsum(lengths) - lengths
+    keys = position_keys(docs, starts, lengths, b"".join(encoded))
+    expected = [(int(d) << 32) | p for d, found in zip(docs, lists, strict=True) for p in found]
+    assert keys.tolist() == expected

@@ -21,9 +21,9 @@ import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
 
-from newssearch.engine.fields import CompactPositions, iter_positions
-from newssearch.engine.postings import TermPostings, holding, numbers, read_term
-from newssearch.engine.segments import column_value, read_values, term_infos
+from newssearch.engine.fields import CompactPositions, position_keys
+from newssearch.engine.postings import TermPostings, numbers, read_term
+from newssearch.engine.segments import column_value, term_infos, value_rows
 from newssearch.errors import reads_index
 
 Mask = npt.NDArray[np.bool_]
@@ -154,53 +154,40 @@ class Matches:
     def _phrase_mask(self, q: Any) -> Mask | None:
         """The stories holding the phrase's words at consecutive positions: Whoosh's
         `Phrase` with its default slop of 1. The words' posting lists give the stories
-        holding all of them; only those stories' positions are read."""
+        holding all of them; only those stories' positions are read, as keys story x 2^32
+        + position (`fields.position_keys`), and a phrase starts at the keys of its first
+        word whose next keys are those of the words that follow."""
         schema = self._searcher.schema
         if q.fieldname not in schema:
             return None
         field = schema[q.fieldname]
-        if (
-            q.slop != 1
-            or not q.words
-            or not field.format.supports("positions")
-            or field.format.fixed_value_size() is not None
-        ):
+        if q.slop != 1 or not q.words or not isinstance(field.format, CompactPositions):
             return None
         parts = self._masks_of([wq.Term(q.fieldname, word) for word in q.words])
         if parts is None:
             return None
         every = _every(parts)
-        candidates: list[int] = np.flatnonzero(every).tolist()
-        if len(q.words) == 1 or not candidates:
+        candidates = np.flatnonzero(every)
+        if len(q.words) == 1 or not len(candidates):
             return every
-        positions = {w: self._positions(q.fieldname, w, candidates) for w in set(q.words)}
-        first = positions[q.words[0]]
-        rest = [(i.__rsub__, positions[w]) for i, w in enumerate(q.words) if i]
-        decode = (
-            iter_positions
-            if isinstance(field.format, CompactPositions)
-            else field.format.decode_positions
-        )
-        *middle, (back, last) = rest  # back: from a word's position to the phrase's start
-        found = []
-        for d in candidates:
-            starts = set(decode(first[d]))  # where the phrase may start
-            for middle_back, at in middle:
-                starts.intersection_update(map(middle_back, decode(at[d])))
-            if not starts.isdisjoint(map(back, decode(last[d]))):
-                found.append(d)
-        mask = np.zeros(self._size, np.bool_)
-        mask[found] = True
-        return mask
-
-    def _positions(self, fieldname: str, text: str, docs: list[int]) -> dict[int, bytes]:
-        """Story -> the word's encoded positions in the field, for the stories in `docs`
-        (sorted) that hold it."""
-        wanted = set(docs)
-        found: dict[int, bytes] = {}
-        for reader, offset, info in term_infos(self._searcher, fieldname, text):
-            found.update(read_values(reader, info, wanted, holding(docs, offset), base=offset))
+        keys = {w: self._position_keys(q.fieldname, w, candidates) for w in set(q.words)}
+        starts = keys[q.words[0]]
+        for i, word in enumerate(q.words[1:], 1):
+            starts = starts[_member(starts + i, keys[word])]
+        found = np.zeros(self._size, np.bool_)
+        found[starts >> 32] = True
         return found
+
+    def _position_keys(
+        self, fieldname: str, text: str, docs: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
+        """The word's positions in the field in the stories `docs` (ascending), as
+        ascending keys (`fields.position_keys`; the segments come in story order)."""
+        found = [
+            position_keys(*value_rows(reader, info, docs, base=offset))
+            for reader, offset, info in term_infos(self._searcher, fieldname, text)
+        ]
+        return np.concatenate(found) if found else np.zeros(0, np.int64)
 
     def _masks_of(self, queries: list[Any]) -> list[Mask] | None:
         """The `Mask` of each query; None when one of them cannot be evaluated."""
@@ -255,3 +242,12 @@ def _kept(docs: AbstractSet[int], mask: Mask) -> set[int]:
     """The stories of `docs` that `mask` holds."""
     wanted = numbers(docs)
     return set(wanted[mask[wanted]].tolist())
+
+
+def _member(keys: npt.NDArray[np.int64], known: npt.NDArray[np.int64]) -> Mask:
+    """Which of `keys` are in `known` (ascending)."""
+    if not len(known):
+        return np.zeros(len(keys), np.bool_)
+    at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+    found: Mask = known[at] == keys
+    return found

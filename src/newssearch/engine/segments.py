@@ -1,6 +1,6 @@
 """Reading a segment's files directly, around three of Whoosh's costs at scale.
 
-* A term's posting list is read whole (`posting_arrays`, `read_values`), its blocks
+* A term's posting list is read whole (`posting_arrays`, `value_rows`), its blocks
   decoded by `blocks`, without Whoosh's matcher, which steps a posting at a time.
 * One story's column value or stored fields are read by position (`column_value`,
   `stored_fields`), and a whole text column in one read (`column_strings`), rather than
@@ -109,33 +109,53 @@ def read_whole(
     return ids, weights, lengths, b"".join(joined)
 
 
-def read_values(
-    reader: Any,
-    info: Any,
-    docs: set[int],
-    wanted: Callable[[int, int], bool] | None = None,
-    base: int = 0,
-) -> dict[int, bytes]:
-    """Document number -> value (variable-sized, such as positions) of a term in a
-    segment, for each document of `docs` holding it; `wanted` as for `posting_arrays`,
-    `base` added to each document number. Only blocks holding one of `docs` have their
-    values inflated, and only those documents' values are cut out of them."""
+def value_rows(
+    reader: Any, info: Any, docs: npt.NDArray[np.int64], base: int = 0
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], bytes]:
+    """For each document of `docs` (ascending; numbers in the segment plus `base`) that
+    holds the term (variable-sized values, such as positions): its number, where its
+    value starts in the string returned and the value's length. Only blocks holding one
+    of `docs` are inflated."""
     if info.is_inlined():
         inlined_ids, _, inlined_values = info.inlined_postings()
-        pairs = zip((base + d for d in inlined_ids), inlined_values, strict=True)
-        return {d: value for d, value in pairs if d in docs}
-    found: dict[int, bytes] = {}
+        ids = np.array(inlined_ids, np.int64) + base
+        values = [v or b"" for v in inlined_values]
+        lengths = np.array([len(v) for v in values], np.int64)
+        held = _among(ids, docs)
+        return ids[held], (np.cumsum(lengths) - lengths)[held], lengths[held], b"".join(values)
+
+    def wanted(first: int, last: int) -> bool:
+        i = int(np.searchsorted(docs, first + base))
+        return i < len(docs) and docs[i] <= last + base
+
+    id_parts, start_parts, length_parts, joined = [], [], [], []
+    at = 0
     for _, block in _term_blocks(reader, info, wanted):
         gaps, _, tail = blocks.head_parts(block)
-        ids = list(blocks.doc_numbers(gaps, base))
-        held = docs.intersection(ids)
-        if not held:
-            continue
-        ends, joined = blocks.value_ends(tail)
-        for d in held:
-            i = bisect.bisect_left(ids, d)
-            found[d] = joined[ends[i] : ends[i + 1]]
-    return found
+        ids = np.cumsum(blocks.number_array(gaps), dtype=np.int64) + base
+        packed_lengths, block_values = blocks.tail_parts(tail)
+        lengths = blocks.number_array(packed_lengths).astype(np.int64)
+        held = _among(ids, docs)
+        id_parts.append(ids[held])
+        start_parts.append((np.cumsum(lengths) - lengths + at)[held])
+        length_parts.append(lengths[held])
+        joined.append(block_values)
+        at += len(block_values)
+    if not id_parts:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty, b""
+    return (
+        np.concatenate(id_parts),
+        np.concatenate(start_parts),
+        np.concatenate(length_parts),
+        b"".join(joined),
+    )
+
+
+def _among(ids: npt.NDArray[np.int64], docs: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Which of `ids` are in `docs` (both ascending)."""
+    at = np.minimum(np.searchsorted(docs, ids), max(len(docs) - 1, 0))
+    return docs[at] == ids if len(docs) else np.zeros(len(ids), np.bool_)
 
 
 def _term_blocks(

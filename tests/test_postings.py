@@ -494,7 +494,8 @@ def test_position_keys_decode_every_list_narrow_or_wide(lists: list[list[int]]) 
     mixed in one string, give every (story, position) in order."""
     import numpy as np
 
-    from newssearch.engine.fields import encode_positions, position_keys
+    from newssearch.engine.fields import encode_positions
+    from newssearch.engine.segments import position_keys
 
     encoded = [encode_positions(p) for p in lists]
     docs = np.arange(len(lists), dtype=np.int64) * 3 + 5

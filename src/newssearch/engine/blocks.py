@@ -27,8 +27,6 @@ from collections.abc import Iterator
 from itertools import accumulate, pairwise
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from whoosh.util.numeric import length_to_byte
 
 _FLOATS = "f"
@@ -212,21 +210,6 @@ def weight_array(packed: bytes, count: int) -> array[Any]:
 
 
 _ONES = array("B", [1])
-
-
-def number_array(data: bytes) -> npt.NDArray[Any]:
-    """The numbers `pack` packed, as a numpy array of the same width."""
-    return np.frombuffer(data, _LITTLE_ENDIAN[data[:1]], offset=1)
-
-
-_LITTLE_ENDIAN = {code.encode(): np.dtype(code).newbyteorder("<") for code in "BHIf"}
-
-
-def weight_numbers(packed: bytes, count: int) -> npt.NDArray[Any]:
-    """What `weight_array` gives, as a numpy array."""
-    if not packed:
-        return np.ones(count, np.uint8)
-    return number_array(packed)
 
 
 BLOCK_SIZE = struct.Struct("!i")

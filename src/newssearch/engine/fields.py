@@ -16,8 +16,6 @@ from collections.abc import Iterator
 from itertools import accumulate, pairwise
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from whoosh import analysis as whoosh_analysis
 from whoosh import fields, formats
 
@@ -88,23 +86,23 @@ def make_analyzer() -> Any:
     return ChainAnalyzer()
 
 
-_WIDE = 255
+WIDE = 255
 """First byte of a position list whose gaps do not all fit in one byte."""
-_SINGLE = [bytes([n]) for n in range(_WIDE)]
+_SINGLE = [bytes([n]) for n in range(WIDE)]
 
 
 def encode_positions(positions: list[int]) -> bytes:
     """Gaps between ascending positions: one byte each when all are under 255, else a
     255 marker and four little-endian bytes each."""
-    if len(positions) == 1 and positions[0] < _WIDE:
+    if len(positions) == 1 and positions[0] < WIDE:
         return _SINGLE[positions[0]]
     gaps = [positions[0], *(b - a for a, b in pairwise(positions))]
-    if max(gaps) < _WIDE:
+    if max(gaps) < WIDE:
         return bytes(gaps)
     wide = array("I", gaps)
     if sys.byteorder == "big":
         wide.byteswap()
-    return bytes([_WIDE]) + wide.tobytes()
+    return bytes([WIDE]) + wide.tobytes()
 
 
 def decode_positions(value: bytes) -> list[int]:
@@ -112,7 +110,7 @@ def decode_positions(value: bytes) -> list[int]:
     return list(iter_positions(value))
 
 
-_WIDE_MARK = bytes([_WIDE])
+_WIDE_MARK = bytes([WIDE])
 
 
 def iter_positions(value: bytes) -> Iterator[int]:
@@ -124,51 +122,6 @@ def iter_positions(value: bytes) -> Iterator[int]:
     if sys.byteorder == "big":
         wide.byteswap()
     return accumulate(wide)
-
-
-def position_keys(
-    docs: npt.NDArray[np.int64],
-    starts: npt.NDArray[np.int64],
-    lengths: npt.NDArray[np.int64],
-    joined: bytes,
-) -> npt.NDArray[np.int64]:
-    """Every position of the encoded position lists in `joined` (list i starts at
-    `starts[i]`, is `lengths[i]` bytes long and belongs to story `docs[i]`), as keys
-    story x 2^32 + position: ascending when `docs` ascend."""
-    data = np.frombuffer(joined, np.uint8)
-    wide = data[starts] == _WIDE if len(starts) else np.zeros(0, np.bool_)
-    counts = np.where(wide, (lengths - 1) // 4, lengths)
-    into = np.cumsum(counts) - counts  # where each list's positions go
-    positions = np.zeros(int(counts.sum()), np.int64)
-    for rows, skip in ((~wide, 0), (wide, 1)):
-        raw = data[_ranges(starts[rows] + skip, lengths[rows] - skip)]
-        gaps = raw.view("<u4") if skip else raw
-        positions[_ranges(into[rows], counts[rows])] = _running_sums(
-            gaps.astype(np.int64), counts[rows]
-        )
-    found: npt.NDArray[np.int64] = (np.repeat(docs, counts) << 32) | positions
-    return found
-
-
-def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """The indexes starts[0] ... starts[0] + lengths[0] - 1, then those of the next range."""
-    before = np.cumsum(lengths) - lengths  # where each range begins in the result
-    counting: npt.NDArray[np.int64] = np.arange(int(lengths.sum()), dtype=np.int64)
-    found: npt.NDArray[np.int64] = counting + np.repeat(starts - before, lengths)
-    return found
-
-
-def _running_sums(
-    values: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
-    """The running sums of `values` taken in runs of `counts[0]`, `counts[1]`, ..."""
-    if not len(values):
-        return values
-    summed = np.cumsum(values)
-    ends = np.cumsum(counts)
-    before = np.concatenate(([0], summed[ends[:-1] - 1]))
-    found: npt.NDArray[np.int64] = summed - np.repeat(before, counts)
-    return found
 
 
 class CompactPositions(formats.Positions):  # type: ignore[misc]

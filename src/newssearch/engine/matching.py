@@ -21,9 +21,9 @@ import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
 
-from newssearch.engine.fields import CompactPositions, position_keys
+from newssearch.engine.fields import CompactPositions
 from newssearch.engine.postings import TermPostings, numbers, read_term
-from newssearch.engine.segments import column_value, term_infos, value_rows
+from newssearch.engine.segments import column_value, position_keys, term_infos, value_rows
 from newssearch.errors import reads_index
 
 Mask = npt.NDArray[np.bool_]
@@ -155,7 +155,7 @@ class Matches:
         """The stories holding the phrase's words at consecutive positions: Whoosh's
         `Phrase` with its default slop of 1. The words' posting lists give the stories
         holding all of them; only those stories' positions are read, as keys story x 2^32
-        + position (`fields.position_keys`), and a phrase starts at the keys of its first
+        + position (`segments.position_keys`), and a phrase starts at the keys of its first
         word whose next keys are those of the words that follow."""
         schema = self._searcher.schema
         if q.fieldname not in schema:
@@ -182,7 +182,7 @@ class Matches:
         self, fieldname: str, text: str, docs: npt.NDArray[np.int64]
     ) -> npt.NDArray[np.int64]:
         """The word's positions in the field in the stories `docs` (ascending), as
-        ascending keys (`fields.position_keys`; the segments come in story order)."""
+        ascending keys (`segments.position_keys`; the segments come in story order)."""
         found = [
             position_keys(*value_rows(reader, info, docs, base=offset))
             for reader, offset, info in term_infos(self._searcher, fieldname, text)

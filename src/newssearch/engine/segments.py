@@ -27,7 +27,7 @@ from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.reading import TermNotFound
 
-from newssearch.engine import blocks
+from newssearch.engine import blocks, fields
 from newssearch.engine.codec import NewsCodec
 
 
@@ -64,8 +64,8 @@ def posting_arrays(
     weights: list[npt.NDArray[Any]] = []
     for count, block in _term_blocks(reader, info, wanted):
         packed_gaps, packed_weights, _ = blocks.head_parts(block)
-        gaps.append(blocks.number_array(packed_gaps))
-        weights.append(blocks.weight_numbers(packed_weights, count))
+        gaps.append(number_array(packed_gaps))
+        weights.append(weight_numbers(packed_weights, count))
     if not gaps:
         return np.zeros(0, np.int64), np.zeros(0, np.float64)
     # each block's first gap is its first document number: sum the gaps of all blocks
@@ -132,9 +132,9 @@ def value_rows(
     at = 0
     for _, block in _term_blocks(reader, info, wanted):
         gaps, _, tail = blocks.head_parts(block)
-        ids = np.cumsum(blocks.number_array(gaps), dtype=np.int64) + base
+        ids = np.cumsum(number_array(gaps), dtype=np.int64) + base
         packed_lengths, block_values = blocks.tail_parts(tail)
-        lengths = blocks.number_array(packed_lengths).astype(np.int64)
+        lengths = number_array(packed_lengths).astype(np.int64)
         held = _among(ids, docs)
         id_parts.append(ids[held])
         start_parts.append((np.cumsum(lengths) - lengths + at)[held])
@@ -320,3 +320,66 @@ def _var_bytes_offsets(colfile: Any, base: int, length: int, count: int) -> arra
 _TYPECODES = "bBhHiIlLqQ"
 """The integer types Whoosh writes a column's lengths and offsets in (it grows them from
 `B` through `H` to the signed `i` as values pass 255, 65,535, ...)."""
+
+
+# -- decoding blocks into numpy arrays ---------------------------------------------
+
+
+def number_array(data: bytes) -> npt.NDArray[Any]:
+    """The numbers `blocks.pack` packed, as a numpy array of the same width."""
+    return np.frombuffer(data, _LITTLE_ENDIAN[data[:1]], offset=1)
+
+
+_LITTLE_ENDIAN = {code.encode(): np.dtype(code).newbyteorder("<") for code in "BHIf"}
+
+
+def weight_numbers(packed: bytes, count: int) -> npt.NDArray[Any]:
+    """What `blocks.weight_array` gives, as a numpy array."""
+    if not packed:
+        return np.ones(count, np.uint8)
+    return number_array(packed)
+
+
+def position_keys(
+    docs: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.int64],
+    joined: bytes,
+) -> npt.NDArray[np.int64]:
+    """Every position of the encoded position lists in `joined` (list i starts at
+    `starts[i]`, is `lengths[i]` bytes long and belongs to story `docs[i]`), as keys
+    story x 2^32 + position: ascending when `docs` ascend."""
+    data = np.frombuffer(joined, np.uint8)
+    wide = data[starts] == fields.WIDE if len(starts) else np.zeros(0, np.bool_)
+    counts = np.where(wide, (lengths - 1) // 4, lengths)
+    into = np.cumsum(counts) - counts  # where each list's positions go
+    positions = np.zeros(int(counts.sum()), np.int64)
+    for rows, skip in ((~wide, 0), (wide, 1)):
+        raw = data[_ranges(starts[rows] + skip, lengths[rows] - skip)]
+        gaps = raw.view("<u4") if skip else raw
+        positions[_ranges(into[rows], counts[rows])] = _running_sums(
+            gaps.astype(np.int64), counts[rows]
+        )
+    found: npt.NDArray[np.int64] = (np.repeat(docs, counts) << 32) | positions
+    return found
+
+
+def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The indexes starts[0] ... starts[0] + lengths[0] - 1, then those of the next range."""
+    before = np.cumsum(lengths) - lengths  # where each range begins in the result
+    counting: npt.NDArray[np.int64] = np.arange(int(lengths.sum()), dtype=np.int64)
+    found: npt.NDArray[np.int64] = counting + np.repeat(starts - before, lengths)
+    return found
+
+
+def _running_sums(
+    values: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """The running sums of `values` taken in runs of `counts[0]`, `counts[1]`, ..."""
+    if not len(values):
+        return values
+    summed = np.cumsum(values)
+    ends = np.cumsum(counts)
+    before = np.concatenate(([0], summed[ends[:-1] - 1]))
+    found: npt.NDArray[np.int64] = summed - np.repeat(before, counts)
+    return found

@@ -19,7 +19,9 @@ A shard that no worker holds is a `ShardDown` error naming it -- or, with
 story that none of the shards left holds is a `ShardDown` error then, as it may be on
 one that is down, and so is a question with every shard down. A shard that does not
 answer within `timeout` seconds is a `ShardDown` error, `allow_partial` or not. Every
-error about the cluster itself is a `ClusterError`.
+error about the cluster itself is a `ClusterError`; so is an address where no Dask
+scheduler answers within `timeout` seconds, saying what is there instead (nothing, a
+server that speaks another protocol, a worker).
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ class ClusterIndex:
     `NewsIndex` (search, similar, timeline, get, stats), read-only.
 
     address: the Dask scheduler, such as `tcp://10.0.0.5:8786`.
-    timeout: seconds each shard has to answer a call.
+    timeout: seconds each shard has to answer a call, and the scheduler to answer on
+        connecting.
     allow_partial: leave out shards that are down (named in the answers' `unavailable`)
         instead of failing.
     """
@@ -74,14 +77,11 @@ class ClusterIndex:
         self.path = address
         self._timeout = timeout
         self._allow_partial = allow_partial
+        _check_scheduler(address, timeout)
         try:
             self._client = Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError) as e:
-            raise ClusterError(
-                f"no Dask scheduler answers at {address} (waited {timeout:g} s)", address
-            ) from e
-        except ValueError as e:  # what Dask says of an address it cannot parse
-            raise ClusterError(f"{address} is not a Dask scheduler's address ({e})", address) from e
+            raise ClusterError(_no_scheduler(address, timeout), address) from e
 
     def __enter__(self) -> ClusterIndex:
         return self
@@ -331,3 +331,101 @@ def _down(
     if advice:
         message += f"; search without {'them' if several else 'it'} with --allow-partial"
     return message
+
+
+def _no_scheduler(address: str, timeout: float) -> str:
+    return f"no Dask scheduler answers at {address} (waited {timeout:g} s)"
+
+
+def _check_scheduler(address: str, timeout: float) -> None:
+    """Fail with a `ClusterError` saying what is at `address` unless it is a Dask
+    scheduler, asked within `timeout` seconds in all.
+
+    `distributed.Client` waits for the first message of a server that accepted its
+    connection without a time limit (Dask leaves its handshake out of the connect
+    timeout), and a server that is not Dask's can leave it hung, or failing in ways it
+    does not clean up after; so the server is asked first, with a deadline, on a
+    connection of its own.
+    """
+    from distributed.comm.addressing import get_address_host
+    from distributed.comm.core import CommClosedError
+
+    try:
+        get_address_host(address)  # the scheme, host and port, checked without a connection
+    except ValueError as e:
+        raise ClusterError(f"{address} is not a Dask scheduler's address ({e})", address) from e
+    try:
+        identity = _identity(address, timeout)
+    except CommClosedError as e:
+        closed = "closed the connection before answering in Dask's protocol"
+        raise ClusterError(f"the server at {address} {closed}", address) from e
+    except (OSError, TimeoutError) as e:  # nothing accepted a connection, or nothing said a word
+        raise ClusterError(_no_scheduler(address, timeout), address) from e
+    except Exception as e:  # what Dask's decoder makes of bytes that are not a message
+        raise ClusterError(_not_dask(address), address) from e
+    kind = identity.get("type") if isinstance(identity, dict) else None
+    if not isinstance(kind, str):
+        raise ClusterError(_not_dask(address), address)
+    if "workers" not in identity:  # only a scheduler's identity lists the workers
+        scheduler = identity.get("scheduler")
+        its = f"; its scheduler is at {scheduler}" if isinstance(scheduler, str) else ""
+        raise ClusterError(f"{address} is a Dask {kind.lower()}, not a scheduler{its}", address)
+
+
+def _not_dask(address: str) -> str:
+    return f"the server at {address} does not speak Dask's protocol"
+
+
+# Where Dask reports a message it cannot decode, and the connection it then leaves open:
+# true of any server that is not Dask's, and about a question only `_identity` asked.
+_QUIET = ("distributed.protocol.core", "distributed.comm.tcp")
+
+
+def _identity(address: str, timeout: float) -> Any:
+    """What the server at `address` says it is (its answer to Dask's `identity`), within
+    `timeout` seconds, or the error that ended the asking; asked on an event loop and a
+    thread of its own, both gone on return, so that it works from any thread and leaves
+    nothing running."""
+    import asyncio
+    import logging
+    import threading
+    import traceback
+
+    from distributed.comm.core import connect
+
+    async def ask() -> Any:
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        asking = threading.get_ident()
+
+        def others(record: logging.LogRecord) -> bool:
+            return record.thread != asking
+
+        for name in _QUIET:
+            logging.getLogger(name).addFilter(others)
+        try:
+            outcome["answer"] = asyncio.run(asyncio.wait_for(ask(), timeout))
+        except Exception as e:
+            # the frames hold the connection Dask left open: closed here, its warning
+            # is said while the filter above still stands
+            traceback.clear_frames(e.__traceback__)
+            outcome["error"] = e
+        finally:
+            for name in _QUIET:
+                logging.getLogger(name).removeFilter(others)
+
+    # a daemon, so that Ctrl-C or SIGTERM meanwhile ends the process without waiting
+    asker = threading.Thread(target=run, name="newssearch-identity", daemon=True)
+    asker.start()
+    asker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["answer"]

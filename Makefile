@@ -58,7 +58,7 @@ test-lowest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/speed.py
 
-## bench-scale: time, memory, latency and size from 19,043 to 1,200,000 stories (needs ../shared; about 50 min)
+## bench-scale: time, memory, latency and size from 19,043 to 1,200,000 stories (needs ../shared; about 35 min)
 bench-scale: $(STAMP)
 	$(BIN)/python bench/scale.py
 

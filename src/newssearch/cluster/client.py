@@ -33,6 +33,7 @@ from typing import Any
 
 from newssearch import checks
 from newssearch.cluster import merge
+from newssearch.cluster.connect import NotAScheduler, check_scheduler, no_scheduler
 from newssearch.cluster.shard import PREFIX, resource
 from newssearch.engine.stats import CorpusStats, Frequencies
 from newssearch.errors import IndexNotFound, InputError, NewsSearchError, QueryError
@@ -77,11 +78,14 @@ class ClusterIndex:
         self.path = address
         self._timeout = timeout
         self._allow_partial = allow_partial
-        _check_scheduler(address, timeout)
+        try:
+            check_scheduler(address, timeout)
+        except NotAScheduler as e:
+            raise ClusterError(str(e), address) from e.__cause__
         try:
             self._client = Client(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError) as e:
-            raise ClusterError(_no_scheduler(address, timeout), address) from e
+            raise ClusterError(no_scheduler(address, timeout), address) from e
 
     def __enter__(self) -> ClusterIndex:
         return self
@@ -331,101 +335,3 @@ def _down(
     if advice:
         message += f"; search without {'them' if several else 'it'} with --allow-partial"
     return message
-
-
-def _no_scheduler(address: str, timeout: float) -> str:
-    return f"no Dask scheduler answers at {address} (waited {timeout:g} s)"
-
-
-def _check_scheduler(address: str, timeout: float) -> None:
-    """Fail with a `ClusterError` saying what is at `address` unless it is a Dask
-    scheduler, asked within `timeout` seconds in all.
-
-    `distributed.Client` waits for the first message of a server that accepted its
-    connection without a time limit (Dask leaves its handshake out of the connect
-    timeout), and a server that is not Dask's can leave it hung, or failing in ways it
-    does not clean up after; so the server is asked first, with a deadline, on a
-    connection of its own.
-    """
-    from distributed.comm.addressing import get_address_host
-    from distributed.comm.core import CommClosedError
-
-    try:
-        get_address_host(address)  # the scheme, host and port, checked without a connection
-    except ValueError as e:
-        raise ClusterError(f"{address} is not a Dask scheduler's address ({e})", address) from e
-    try:
-        identity = _identity(address, timeout)
-    except CommClosedError as e:
-        closed = "closed the connection before answering in Dask's protocol"
-        raise ClusterError(f"the server at {address} {closed}", address) from e
-    except (OSError, TimeoutError) as e:  # nothing accepted a connection, or nothing said a word
-        raise ClusterError(_no_scheduler(address, timeout), address) from e
-    except Exception as e:  # what Dask's decoder makes of bytes that are not a message
-        raise ClusterError(_not_dask(address), address) from e
-    kind = identity.get("type") if isinstance(identity, dict) else None
-    if not isinstance(kind, str):
-        raise ClusterError(_not_dask(address), address)
-    if "workers" not in identity:  # only a scheduler's identity lists the workers
-        scheduler = identity.get("scheduler")
-        its = f"; its scheduler is at {scheduler}" if isinstance(scheduler, str) else ""
-        raise ClusterError(f"{address} is a Dask {kind.lower()}, not a scheduler{its}", address)
-
-
-def _not_dask(address: str) -> str:
-    return f"the server at {address} does not speak Dask's protocol"
-
-
-# Where Dask reports a message it cannot decode, and the connection it then leaves open:
-# true of any server that is not Dask's, and about a question only `_identity` asked.
-_QUIET = ("distributed.protocol.core", "distributed.comm.tcp")
-
-
-def _identity(address: str, timeout: float) -> Any:
-    """What the server at `address` says it is (its answer to Dask's `identity`), within
-    `timeout` seconds, or the error that ended the asking; asked on an event loop and a
-    thread of its own, both gone on return, so that it works from any thread and leaves
-    nothing running."""
-    import asyncio
-    import logging
-    import threading
-    import traceback
-
-    from distributed.comm.core import connect
-
-    async def ask() -> Any:
-        comm = await connect(address, timeout=timeout)
-        try:
-            await comm.write({"op": "identity"})
-            return await comm.read()
-        finally:
-            comm.abort()
-
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        asking = threading.get_ident()
-
-        def others(record: logging.LogRecord) -> bool:
-            return record.thread != asking
-
-        for name in _QUIET:
-            logging.getLogger(name).addFilter(others)
-        try:
-            outcome["answer"] = asyncio.run(asyncio.wait_for(ask(), timeout))
-        except Exception as e:
-            # the frames hold the connection Dask left open: closed here, its warning
-            # is said while the filter above still stands
-            traceback.clear_frames(e.__traceback__)
-            outcome["error"] = e
-        finally:
-            for name in _QUIET:
-                logging.getLogger(name).removeFilter(others)
-
-    # a daemon, so that Ctrl-C or SIGTERM meanwhile ends the process without waiting
-    asker = threading.Thread(target=run, name="newssearch-identity", daemon=True)
-    asker.start()
-    asker.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["answer"]

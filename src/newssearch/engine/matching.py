@@ -23,7 +23,13 @@ from whoosh import query as wq
 
 from newssearch.engine.fields import CompactPositions
 from newssearch.engine.postings import TermPostings, numbers, read_term
-from newssearch.engine.segments import column_value, position_keys, term_infos, value_rows
+from newssearch.engine.segments import (
+    column_value,
+    members,
+    position_keys,
+    term_infos,
+    value_rows,
+)
 from newssearch.errors import reads_index
 
 Mask = npt.NDArray[np.bool_]
@@ -173,7 +179,7 @@ class Matches:
         keys = {w: self._position_keys(q.fieldname, w, candidates) for w in set(q.words)}
         starts = keys[q.words[0]]
         for i, word in enumerate(q.words[1:], 1):
-            starts = starts[_member(starts + i, keys[word])]
+            starts = starts[members(starts + i, keys[word])]
         found = np.zeros(self._size, np.bool_)
         found[starts >> 32] = True
         return found
@@ -242,12 +248,3 @@ def _kept(docs: AbstractSet[int], mask: Mask) -> set[int]:
     """The stories of `docs` that `mask` holds."""
     wanted = numbers(docs)
     return set(wanted[mask[wanted]].tolist())
-
-
-def _member(keys: npt.NDArray[np.int64], known: npt.NDArray[np.int64]) -> Mask:
-    """Which of `keys` are in `known` (ascending)."""
-    if not len(known):
-        return np.zeros(len(keys), np.bool_)
-    at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
-    found: Mask = known[at] == keys
-    return found

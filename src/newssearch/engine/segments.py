@@ -121,7 +121,7 @@ def value_rows(
         ids = np.array(inlined_ids, np.int64) + base
         values = [v or b"" for v in inlined_values]
         lengths = np.array([len(v) for v in values], np.int64)
-        held = _among(ids, docs)
+        held = members(ids, docs)
         return ids[held], (np.cumsum(lengths) - lengths)[held], lengths[held], b"".join(values)
 
     def wanted(first: int, last: int) -> bool:
@@ -135,7 +135,7 @@ def value_rows(
         ids = np.cumsum(number_array(gaps), dtype=np.int64) + base
         packed_lengths, block_values = blocks.tail_parts(tail)
         lengths = number_array(packed_lengths).astype(np.int64)
-        held = _among(ids, docs)
+        held = members(ids, docs)
         id_parts.append(ids[held])
         start_parts.append((np.cumsum(lengths) - lengths + at)[held])
         length_parts.append(lengths[held])
@@ -152,10 +152,13 @@ def value_rows(
     )
 
 
-def _among(ids: npt.NDArray[np.int64], docs: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """Which of `ids` are in `docs` (both ascending)."""
-    at = np.minimum(np.searchsorted(docs, ids), max(len(docs) - 1, 0))
-    return docs[at] == ids if len(docs) else np.zeros(len(ids), np.bool_)
+def members(keys: npt.NDArray[np.int64], known: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Which of `keys` are in `known` (ascending)."""
+    if not len(known):
+        return np.zeros(len(keys), np.bool_)
+    at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+    found: npt.NDArray[np.bool_] = known[at] == keys
+    return found
 
 
 def _term_blocks(

@@ -35,6 +35,13 @@ from newssearch.models import (
 # (and running `newssearch --help`) stays fast.
 
 
+def load_library() -> None:
+    """Import now the modules indexing and searching import when first used (numpy among
+    them), for a caller that must not be interrupted in the middle of an import."""
+    import newssearch.indexing.run
+    import newssearch.searching.search  # noqa: F401
+
+
 def index_stories(
     index_path: str | os.PathLike[str],
     paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str] = (),

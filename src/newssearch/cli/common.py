@@ -182,9 +182,18 @@ def _hint(error: Exception) -> str:
 @contextmanager
 def reported_errors() -> Iterator[None]:
     """Turn the library's errors into one line on stderr and exit status 2; report any
-    other exception as the bug it is."""
+    other exception as the bug it is.
+
+    From here on Ctrl-C and SIGTERM become exceptions, so that a run cancels cleanly
+    (workers stopped, files removed) and ends with one line. The library's modules are
+    imported first, while a signal still ends the process at once: an exception raised
+    in the middle of an import can surface only as Python's "Exception ignored" report."""
+    from newssearch.api import load_library
     from newssearch.errors import NewsSearchError
 
+    load_library()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         yield
     except typer.Exit:
@@ -262,7 +271,3 @@ def main(
     """
     if debug:
         os.environ["NEWSSEARCH_DEBUG"] = "1"
-    # Ctrl-C and SIGTERM become exceptions, so that a run cancels cleanly (workers
-    # stopped, files removed) and ends with one line (`reported_errors`)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _on_sigterm)

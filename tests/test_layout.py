@@ -77,7 +77,12 @@ def test_whoosh_internals_stay_in_the_engine() -> None:
                 continue
             private = node.attr.startswith("_") and not node.attr.startswith("__")
             ours = isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
-            if private and not ours:
+            # os._exit is the standard library's documented way to end a process at once
+            documented = isinstance(node.value, ast.Name) and (node.value.id, node.attr) == (
+                "os",
+                "_exit",
+            )
+            if private and not ours and not documented:
                 found.append(f"{rel}:{node.lineno} reads .{node.attr}")
     assert found == []
 

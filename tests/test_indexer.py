@@ -440,3 +440,28 @@ def test_worker_processes_do_not_run_the_calling_script_again(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(PARALLEL_FROM)]
     assert runs.read_text() == "run\n"
+
+
+def test_a_code_held_twice_is_replaced_everywhere(index_path: str) -> None:
+    """An index can hold a story code twice (written by a release that allowed it, or by
+    hand through Whoosh). Replacing the story deletes each old document, in every
+    segment, and not a neighbour's."""
+    from whoosh import writing
+
+    from newssearch.engine import store, writers
+    from newssearch.engine.contents import read_contents
+
+    with store.run_lock(index_path):
+        ix = store.create_index(index_path)
+    for batch in ([("a", "7"), ("b", "8"), ("c", "7")], [("d", "7"), ("e", "9")]):
+        writer = writers.new_writer(ix)
+        for name, code in batch:
+            writer.add_document(code=code, headline="Cocoa", body="", path=f"/x/{name}", sig="1:1")
+        writer.commit(mergetype=writing.NO_MERGE)
+    known = read_contents(ix)
+    known.read_codes(ix)
+    batches = writers.BatchWriter(ix, size=10, procs=1, known=known)
+    batches.add({"code": "7", "headline": "Cocoa", "body": "", "path": "/x/f", "sig": "2:2"})
+    batches.commit()
+    assert sorted(read_contents(ix).sig) == ["/x/b", "/x/e", "/x/f"]
+    ix.close()

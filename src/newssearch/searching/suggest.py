@@ -21,14 +21,15 @@ from newssearch.engine.vocabulary import edit_distance
 from newssearch.searching.query import ParsedQuery
 
 MIN_RESULTS = 3
-"""A query that matches nothing gets suggestions for its words in fewer stories than this."""
+"""A query that matches fewer stories than this gets suggestions for its words that are
+as rare and in no headline."""
 
 
 def suggest(view: IndexView, parsed: ParsedQuery, text: str, total: int) -> str | None:
     """A corrected query, from the index's own vocabulary (the headlines' unstemmed
-    words), for the words the index does not know, and, when no story matches the query
-    (`total` is 0), for words that are rare (in fewer than `MIN_RESULTS` stories) and in
-    no headline. None when the query looks well spelled."""
+    words), for the words the index does not know, and, when the query matches fewer than
+    `MIN_RESULTS` stories (`total`), for words in fewer stories than that and in no
+    headline. None when the query looks well spelled."""
     words = {
         (t.fieldname, t.text)
         for t in parsed.all_words.leaves()
@@ -45,9 +46,9 @@ def suggest(view: IndexView, parsed: ParsedQuery, text: str, total: int) -> str 
         if stem is not None and stem in stems:
             tokens[token] = stem
     for token, stem in tokens.items():
-        freq = view.doc_frequency("body", stem) + view.doc_frequency("headline", stem)
-        known = view.doc_frequency("spell_headline", analysis.fold(token)) > 0
-        if freq and (total or freq >= MIN_RESULTS or known):
+        in_headlines = view.doc_frequency("headline", stem)
+        freq = view.doc_frequency("body", stem) + in_headlines
+        if freq and (total >= MIN_RESULTS or freq >= MIN_RESULTS or in_headlines):
             continue
         # the query's other words the index knows
         others = sorted({s for t, s in tokens.items() if t != token and view.holds(s)})

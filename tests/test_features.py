@@ -121,6 +121,25 @@ def test_recent_puts_the_latest_first_among_equals(write_story: WriteStory, tmp_
             ix.search("cocoa", recent=True, sort="newest")
 
 
+def test_recent_keeps_decades_old_stories_newest_first(
+    write_story: WriteStory, tmp_path: Path
+) -> None:
+    """Equal stories 4 to 34 years apart: blended, each is worth 2^-48 to 2^-400 of the
+    newest, too little to change the sum with a full match's 1. They still come newest
+    first, whatever their story codes say, with scores that never rise."""
+    years = (1990, 2000, 2010, 2020, 2024)
+    for code, year in enumerate(years, 1):
+        day = date(year, 4, 17)
+        line = f"{day:%A} 17 April {year} - 09:29"
+        write_story(f"{year}.txt", code=str(code), headline="Cocoa talks", date_line=line)
+    index_path = str(tmp_path / "index")
+    index_stories(index_path, [str(tmp_path / "stories")])
+    with NewsIndex.open(index_path) as ix:
+        hits = ix.search("cocoa talks", recent=True).hits
+    assert [h.date.year for h in hits if h.date] == sorted(years, reverse=True)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
 def test_recent_keeps_the_match_set(data_ix: NewsIndex) -> None:
     plain = data_ix.search("cocoa prices", limit=500)
     recent = data_ix.search("cocoa prices", limit=500, recent=True)

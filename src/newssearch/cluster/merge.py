@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from newssearch.models import Hit, IndexStats, SearchResult, Sort, Timeline, TimelineBucket
-from newssearch.searching.ranking import recency_scores
+from newssearch.searching.ranking import recency_order
 
 
 def order(hits: Iterable[Hit], sort: Sort) -> list[Hit]:
@@ -34,11 +34,13 @@ def order(hits: Iterable[Hit], sort: Sort) -> list[Hit]:
 
 def recent(hits: list[Hit]) -> list[Hit]:
     """`--recent` over the archive's best hits, as one index does it over its own."""
-    scores = recency_scores(
-        [h.score for h in hits], [h.date for h in hits], [h.partial for h in hits]
+    order = recency_order(
+        [h.score for h in hits],
+        [h.date for h in hits],
+        [h.partial for h in hits],
+        [h.code for h in hits],
     )
-    rescored = [replace(h, score=s) for h, s in zip(hits, scores, strict=True)]
-    return sorted(rescored, key=lambda h: (-h.score, h.code))
+    return [replace(hits[at], score=score) for at, score in order]
 
 
 def page_of(

@@ -203,44 +203,47 @@ def shown_score(score: float, full: bool, reordered: bool = False) -> float:
     return (1.0 if full else 0.0) + (0.5 if reordered else 0.0) + score / (1.0 + score) / 2
 
 
-def blended(scores: list[float], dates: list[datetime | None]) -> list[float]:
-    """Each score x 2^(-age / half-life), the age counted back from the newest of the
-    dates (a story without a date counts as a year older than the oldest); the scores
-    unchanged when none has a date."""
+def _half_lives(dates: list[datetime | None]) -> list[float]:
+    """Each date's age in half-lives, counted back from the newest of the dates (a story
+    without a date counts as a year older than the oldest); all 0 when none has a date."""
     known = [d for d in dates if d is not None]
     if not known:
-        return scores
-    newest, oldest = max(known), min(known)
-    found = []
-    for score, d in zip(scores, dates, strict=True):
-        age = (newest - (d or oldest - timedelta(days=365))).total_seconds() / 86400
-        found.append(float(score * 0.5 ** (age / RECENT_HALF_LIFE_DAYS)))
-    return found
+        return [0.0] * len(dates)
+    newest, undated = max(known), min(known) - timedelta(days=365)
+    day = RECENT_HALF_LIFE_DAYS * 86400
+    return [(newest - (d or undated)).total_seconds() / day for d in dates]
 
 
-def recency_scores(
-    shown: list[float], dates: list[datetime | None], partial: list[bool]
-) -> list[float]:
-    """The scores a `--recent` list shows and is ordered by: each hit's shown score within
-    its part (less the 1 of a full match) `blended`, and the part's 1 again, so that full
-    matches stay above partial ones and a score never rises down the list."""
-    within = [score - (0.0 if p else 1.0) for score, p in zip(shown, partial, strict=True)]
-    return [
-        score + (0.0 if p else 1.0)
-        for score, p in zip(blended(within, dates), partial, strict=True)
-    ]
+def recency_order(
+    shown: list[float], dates: list[datetime | None], partial: list[bool], codes: list[str]
+) -> list[tuple[int, float]]:
+    """A `--recent` list: (position in the given list, score shown), in order. Each hit's
+    shown score within its part (less the 1 of a full match) is multiplied by
+    2^(-age / half-life), full matches stay above partial ones (the part's 1 is added
+    again), and equal scores go by story code. The blend is compared in log2, so that
+    stories decades old, whose blended scores are too small to change the sum with the
+    part's 1, still come newest first; the score shown is made from the same number,
+    so it never rises down the list."""
+    keyed = []
+    for at, (score, part, age, code) in enumerate(
+        zip(shown, partial, _half_lives(dates), codes, strict=True)
+    ):
+        within = score - (0.0 if part else 1.0)
+        log = math.log2(within) - age if within > 0 else -math.inf
+        keyed.append((part, -log, code, at))
+    keyed.sort()
+    return [(at, (0.0 if part else 1.0) + 2.0 ** (-neg)) for part, neg, _, at in keyed]
 
 
 def by_recency(
     view: IndexView, hits: list[tuple[Ranked, float, bool]]
 ) -> list[tuple[Ranked, float, bool]]:
-    """Re-rank (hit, shown score, partial) by `recency_scores`, ties by story code."""
+    """Re-rank (hit, shown score, partial) by `recency_order`."""
     dates = view.dates_of([h.docnum for h, _, _ in hits])
-    scores = recency_scores(
+    order = recency_order(
         [score for _, score, _ in hits],
         [dates[h.docnum] for h, _, _ in hits],
         [partial for _, _, partial in hits],
+        [view.code(h.docnum) for h, _, _ in hits],
     )
-    reranked = [(h, score, partial) for (h, _, partial), score in zip(hits, scores, strict=True)]
-    reranked.sort(key=lambda item: (-item[1], view.code(item[0].docnum)))
-    return reranked
+    return [(hits[at][0], score, hits[at][2]) for at, score in order]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from newssearch import __version__
+from newssearch import NewsIndex, __version__
 from newssearch.cli import app
 from newssearch.engine.store import run_lock
 
@@ -156,6 +156,19 @@ def test_colour_on_a_terminal_only_and_never_under_no_color(data_index: str) -> 
     assert "\x1b[1m" in on_terminal("search", "gaza truce", "--index", data_index)  # bold
     piped = run("search", "gaza truce", "--index", data_index)
     assert "gaza" in piped.stdout.lower() and "\x1b[" not in piped.stdout
+
+
+def test_show_on_a_terminal_wraps_each_paragraph_between_words(data_index: str) -> None:
+    """On an 80-column terminal a paragraph is broken between words, never inside one
+    (into a pipe it stays one line: tests/test_newcomer.py)."""
+    import re
+
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", on_terminal("show", "1129250", "--index", data_index))
+    lines = shown.replace("\r", "").split("\n")
+    assert len(lines) > 30 and max(len(line) for line in lines) <= 80
+    with NewsIndex.open(data_index) as ix:
+        body = ix.get("1129250").body
+    assert set(body.split()) <= set(shown.split())
 
 
 def test_stats_json(data_index: str) -> None:

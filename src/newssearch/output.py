@@ -213,11 +213,11 @@ def render_story(story: Story, fmt: TextFormat, stream: TextIO) -> None:
     if not out.is_terminal:  # a pipe or a file: each paragraph one line, nothing added
         stream.write("\n\n".join([clean(story.headline), header, *paragraphs]) + "\n")
         return
-    out.print(Text(clean(story.headline), style="bold"), soft_wrap=True)
-    out.print(Text(header, style="dim"), soft_wrap=True)
+    out.print(Text(clean(story.headline), style="bold"))
+    out.print(Text(header, style="dim"))
     for paragraph in paragraphs:
         out.print()
-        out.print(Text(paragraph), soft_wrap=True)
+        out.print(Text(paragraph))
 
 
 def render_stats(stats: IndexStats, fmt: TableFormat, stream: TextIO) -> None:

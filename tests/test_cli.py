@@ -167,8 +167,8 @@ def test_show_on_a_terminal_wraps_each_paragraph_between_words(data_index: str) 
     lines = shown.replace("\r", "").split("\n")
     assert len(lines) > 30 and max(len(line) for line in lines) <= 80
     with NewsIndex.open(data_index) as ix:
-        body = ix.get("1129250").body
-    assert set(body.split()) <= set(shown.split())
+        story = ix.get("1129250")
+    assert story is not None and set(story.body.split()) <= set(shown.split())
 
 
 def test_stats_json(data_index: str) -> None:

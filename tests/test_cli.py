@@ -337,6 +337,7 @@ def test_every_public_name_resolves() -> None:
     for name in newssearch.__all__:
         assert getattr(newssearch, name) is not None
     assert set(newssearch.__all__) == {*newssearch._HOME, "__version__"}
+    assert dir(newssearch) == newssearch.__all__  # not the names it imports for itself
     assert newssearch.NewsIndex.__module__ == "newssearch.api"
     with pytest.raises(AttributeError):
         newssearch.no_such_name  # noqa: B018

@@ -122,3 +122,7 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_HOME})
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

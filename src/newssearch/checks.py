@@ -56,7 +56,7 @@ def one_of(kind: Any, value: Any, name: str) -> Any:
         return kind(value)
     except ValueError:
         choices = ", ".join(member.value for member in kind)
-        raise InputError(f"unknown {name} {value!r}: use one of {choices}") from None
+        raise InputError(f"{name}: {value!r} is not one of {choices}") from None
 
 
 def path(value: Any, name: str) -> str:

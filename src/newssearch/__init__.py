@@ -121,8 +121,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
-
-
-def __dir__() -> list[str]:
+    """The public names (not those the package imports for itself)."""
     return list(__all__)

@@ -34,7 +34,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q -m "not long" --durations=10
 
-## test-long: the slow tests -- kill loops, fuzzers, whole corpora (needs ../shared for most)
+## test-long: the slow tests -- kill loops over a whole corpus, fuzzers, the cluster over every benchmark query (needs ../shared)
 test-long: $(STAMP)
 	NEWSSEARCH_LONG_TESTS=1 $(BIN)/pytest -q -m long --durations=10
 

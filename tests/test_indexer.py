@@ -444,8 +444,9 @@ def test_worker_processes_do_not_run_the_calling_script_again(tmp_path: Path) ->
 
 def test_a_code_held_twice_is_replaced_everywhere(index_path: str) -> None:
     """An index can hold a story code twice (written by a release that allowed it, or by
-    hand through Whoosh). Replacing the story deletes each old document, in every
-    segment, and not a neighbour's."""
+    hand through Whoosh). The index's contents keep every place of such a code, so
+    replacing the story deletes each old document, in every segment, and not a
+    neighbour's."""
     from whoosh import writing
 
     from newssearch.engine import store, writers
@@ -460,6 +461,9 @@ def test_a_code_held_twice_is_replaced_everywhere(index_path: str) -> None:
         writer.commit(mergetype=writing.NO_MERGE)
     known = read_contents(ix)
     known.read_codes(ix)
+    assert sorted(known.paths("7")) == ["/x/a", "/x/c", "/x/d"] and len(known.places("7")) == 3
+    assert known.paths("8") == ["/x/b"] and known.paths("6") == []
+    assert known.codes({"/x/c", "/x/e", "/x/nowhere"}) == {"/x/c": "7", "/x/e": "9"}
     batches = writers.BatchWriter(ix, size=10, procs=1, known=known)
     batches.add({"code": "7", "headline": "Cocoa", "body": "", "path": "/x/f", "sig": "2:2"})
     batches.commit()

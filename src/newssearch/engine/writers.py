@@ -246,7 +246,7 @@ class BatchWriter:
         if places and all(segment in self._segments for segment, _ in places):
             for segment, docnum in places:
                 self._segments[segment].delete_document(docnum)
-        else:  # a merge since the run began renumbered them, or `places` cannot tell
+        else:  # a merge since the run began renumbered them
             writer.delete_by_term("code", code)
         self._deleted.add(code)
         self._pending += 1
@@ -254,7 +254,7 @@ class BatchWriter:
     def add(self, fields: dict[str, Any]) -> None:
         """Add a story's document (replacing one with its code); commit a full batch."""
         code = fields["code"]
-        if self._known.places(code) != []:  # held, or perhaps held (None)
+        if self._known.places(code):
             self.delete_code(code)
         self._w().add_document(**fields)
         self.written += 1

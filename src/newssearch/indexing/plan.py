@@ -1,7 +1,7 @@
 """Plan an indexing run: what is new, changed, gone, duplicated -- without writing.
 
 A `Planner` compares the files the walk found with what the index holds (each path's
-`sig`, and on demand each path's story code) and with the side file's memory of skipped
+`sig`, and on demand the story codes) and with the side file's memory of skipped
 files, and yields what to write, in order:
 
 * `Write(story, sig)` for a new or changed file that claims its story code;
@@ -26,7 +26,6 @@ import os
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from itertools import chain
 
 from newssearch.models import DuplicateFile, FileWarning, RejectedFile, Story
 from newssearch.stories import parse
@@ -158,8 +157,10 @@ class Planner:
     """One run's plan (see the module docstring).
 
     found: the files the walks found.
-    sigs: each indexed path's `sig` (empty for a full rebuild).
-    codes: each indexed path's story code, read when first needed.
+    sigs: each indexed path's `sig` (empty for a full rebuild); read while the planner
+        is made, not kept (for a million stories it is 160 MB the caller may free).
+    codes: the story codes of some indexed paths, asked for once, when first needed.
+    holding: the indexed paths that hold a story code.
     skipped: the side file's skipped files; the plan's own is `new_skipped`.
     walked: whether a path lies under a root this run walked.
     holders: for a path, the recorded roots that hold it, and whether each was walked.
@@ -171,7 +172,8 @@ class Planner:
         found: FoundFiles,
         *,
         sigs: dict[str, str],
-        codes: Callable[[], dict[str, str]],
+        codes: Callable[[AbstractSet[str]], dict[str, str]],
+        holding: Callable[[str], list[str]],
         skipped: Skipped,
         gone_from_walks: Callable[[str], bool],
         walked: Callable[[str], bool],
@@ -179,8 +181,9 @@ class Planner:
         unusable: set[str],
     ) -> None:
         self._found = found
-        self._sigs = sigs
         self._codes = codes
+        self._holding = holding
+        self._old_codes: dict[str, str] = {}
         self._skipped = skipped
         self._tally = tally
         self._unusable = unusable
@@ -188,11 +191,10 @@ class Planner:
         self.changed = [p for p, sig in found.sigs() if sigs.get(p) != sig]
         """The paths of the files found new or changed."""
         self._unchanged_count = len(found) - len(self.changed)
-        not_found = sorted(found.absent(sigs.keys()))
-        self.gone = [p for p in not_found if gone_from_walks(p)]
-        gone = set(self.gone)
-        self._elsewhere = [p for p in not_found if p not in gone]
-        """Indexed files no walk of this run looked for."""
+        self.gone = sorted(p for p in found.absent(sigs.keys()) if gone_from_walks(p))
+        self._moving = {*self.changed, *self.gone}
+        """The files this run reads again or removes (and new files)."""
+        self._was_indexed = {p for p in self.changed if p in sigs}
         self._claims: dict[str, str] = {}
         self._mtimes: dict[str, int | None] = {}
 
@@ -207,24 +209,16 @@ class Planner:
         skipped, found = self._skipped, self._found
         return sum(1 for p in self.changed if skipped.get(p, {}).get("sig") != found.sig(p))
 
-    def _unchanged(self) -> Iterator[str]:
-        """The paths of the files found unchanged."""
-        sigs = self._sigs
-        return (p for p, sig in self._found.sigs() if sigs.get(p) == sig)
-
     def actions(self) -> Iterator[Action]:
         """The writes and deletions, in the order to apply them."""
         tally = self._tally
+        tally.unchanged = self._unchanged_count
+        if not self.changes:
+            return
+        self._old_codes = self._codes(self._was_indexed | set(self.gone))
         for path in self.gone:
             yield from self._drop(path)
             tally.removed += 1 if path not in self._unusable else 0
-        # Files that hold their code already are not visited: unchanged ones, and indexed
-        # files no walk looked for. A file that is read asks `_holder` whether one of them
-        # is ahead of it.
-        owner: dict[str, str] = {}
-        if self.changed:
-            codes = self._codes()
-            owner = {codes[path]: path for path in chain(self._unchanged(), self._elsewhere)}
         # newest first, ties by path (`_rank`), in two stable sorts: one key of a million
         # (mtime, path) keys takes 100 MB
         order = sorted(self.changed)
@@ -234,28 +228,32 @@ class Planner:
             tally.read += 1
             f = self._found.get(path)
             assert f is not None
-            yield from self._visit(f, owner)
-        still = self._unchanged_count
+            yield from self._visit(f)
         for code, path in self._claims.items():
-            earlier = owner.get(code)
+            earlier = self._owner(code)
             earlier_sig = self._found.sig(earlier) if earlier is not None else None
             if earlier is not None and earlier != path and earlier_sig is not None:
                 # a newer file took over the code of an unchanged one
                 tally.duplicates.append(DuplicateFile(earlier, code, path))
                 self.new_skipped[earlier] = {"sig": earlier_sig, "code": code}
-                still -= 1
-        tally.unchanged = still
+                tally.unchanged -= 1
 
-    def _visit(self, f: FoundFile, owner: dict[str, str]) -> Iterator[Action]:
+    def _owner(self, code: str) -> str | None:
+        """The file that held `code` before the run and still holds it: an unchanged one,
+        or an indexed file no walk of this run looked for. (Such files are not visited; a
+        file that is read asks `_holder` whether one of them is ahead of it.)"""
+        return next((p for p in self._holding(code) if p not in self._moving), None)
+
+    def _visit(self, f: FoundFile) -> Iterator[Action]:
         tally, path, sig = self._tally, f.path, f.sig
-        was_indexed = path in self._sigs
+        was_indexed = path in self._was_indexed
         cached = self._skipped.get(path)
         if cached is not None and cached.get("sig") == sig:
             if "reason" in cached:
                 tally.rejected.append(RejectedFile(path, cached["reason"]))
                 self.new_skipped[path] = cached
                 return
-            kept = self._holder(cached["code"], path, owner)
+            kept = self._holder(cached["code"], path)
             if kept is not None:
                 tally.duplicates.append(DuplicateFile(path, cached["code"], kept))
                 self.new_skipped[path] = cached
@@ -270,7 +268,7 @@ class Planner:
             return
         tally.warnings.extend(FileWarning(path, w) for w in parsed.warnings)
         code = parsed.story.code
-        kept = self._holder(code, path, owner)
+        kept = self._holder(code, path)
         if kept is not None:
             tally.duplicates.append(DuplicateFile(path, code, kept))
             self.new_skipped[path] = {"sig": sig, "code": code}
@@ -288,7 +286,7 @@ class Planner:
     def _drop(self, path: str) -> Iterator[Action]:
         # By code: unless another file took the code over in this run, replacing the old
         # document already, the code is this file's.
-        code = self._codes()[path]
+        code = self._old_codes[path]
         if self._claims.get(code, path) == path:
             yield Delete(code)
 
@@ -308,8 +306,10 @@ class Planner:
                 self._mtimes[path] = None
         return self._mtimes[path]
 
-    def _holder(self, code: str, path: str, owner: dict[str, str]) -> str | None:
+    def _holder(self, code: str, path: str) -> str | None:
         kept = self._claims.get(code)
-        if kept is None and code in owner and self._rank(owner[code]) < self._rank(path):
-            kept = owner[code]
+        if kept is None:
+            earlier = self._owner(code)
+            if earlier is not None and self._rank(earlier) < self._rank(path):
+                kept = earlier
         return kept

@@ -148,6 +148,7 @@ def update_index(
     meta = store.read_meta(index_path)
     known = Contents.empty() if options.full else read_contents(ix)
     planner = _planner(found, known, meta, walked, recorded, options, tally, unusable)
+    known.sig.clear()  # the plan has what it needs of it (a million sigs: 160 MB)
     if planner.changes and not options.full:
         known.read_codes(ix)  # before the first commit: the index must be the one read
     todo = planner.to_read
@@ -233,7 +234,8 @@ def _planner(
     return Planner(
         found,
         sigs=known.sig,
-        codes=known.code,
+        codes=known.codes,
+        holding=known.paths,
         skipped={} if options.full else meta.get("skipped", {}),
         gone_from_walks=gone_from_walks,
         walked=lambda path: any(r.path in walked_paths for r in holders(path, walked)),
@@ -316,7 +318,7 @@ def forget_root(ix: Any, index_path: str, root: str) -> int:
             },
         ),
     )
-    codes = known.code() if doomed else {}
+    codes = known.codes(set(doomed)) if doomed else {}
     try:
         for path in doomed:
             batches.delete_code(codes[path])

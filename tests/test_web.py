@@ -156,7 +156,8 @@ ERRORS = [
     ),
     ("/api/search?q=cocoa&limt=5", 400, "unknown parameter 'limt'", None),
     ("/api/search?q=cocoa&q=oil", 400, "q: given more than once", None),
-    ("/api/stats?verbose=1", 400, "unknown parameter 'verbose'", None),
+    ("/api/stats?verbose=1", 400, "unknown parameter 'verbose': this address takes none", None),
+    ("/api/search?q=cocoa&lang=xx", 400, "lang: 'xx' is not one of en, fa, ar, other", None),
     ("/api/timeline?q=oil&since=1000&by=day", 400, "by: counted per day, this timeline", None),
     (
         "/api/timeline?q=" + "oil date:[1000 to 1987]".replace(" ", "+") + "&by=week",
@@ -238,6 +239,36 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
         assert "unsafe-inline" not in csp
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["x-frame-options"] == "DENY"
+
+
+def test_a_bug_is_a_500_in_the_page_or_api_form_with_the_security_headers(
+    web_index: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure in our own code (a KeyError planted in timelines) is answered as a bug,
+    as JSON under /api/ and as text elsewhere, with the headers every response has."""
+    from newssearch import NewsIndex
+
+    def planted(self: NewsIndex, *args: object, **kwargs: object) -> None:
+        raise KeyError("planted")
+
+    with TestClient(create_app(web_index), raise_server_exceptions=False) as bugged:
+        monkeypatch.setattr(NewsIndex, "timeline", planted)
+        api = bugged.get("/api/timeline?q=cocoa")
+        page = bugged.get("/?q=cocoa")
+    assert api.status_code == 500 and api.json() == {
+        "error": "internal error (KeyError); this is a bug in newssearch"
+    }
+    assert page.status_code == 500 and "this is a bug in newssearch" in page.text
+    for answer in (api, page):
+        assert "script-src 'self'" in answer.headers["content-security-policy"]
+        assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_timeline_may_reach_the_last_day_of_9999(client: TestClient) -> None:
+    answer = client.get("/api/timeline?q=cocoa&since=9999-12&until=9999&by=day")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["buckets"][-1] == {"start": "9999-12-31", "count": 0}
+    assert client.get("/?q=cocoa&until=9999").status_code == 200
 
 
 def test_static_files_are_named_not_read_from_a_path(client: TestClient) -> None:

@@ -108,7 +108,9 @@ def run_timeline(
                 f"counted per {by.value} from {current} to {last}, the timeline would have "
                 f"over {MAX_PERIODS:,} periods; count per {_longer(by)} or give a shorter range"
             )
-        while current <= last:
+        while True:  # (never past `last`: the period after 9999's last is no date)
             buckets.append(TimelineBucket(current, counts.get(current, 0)))
+            if current >= last:
+                break
             current = next_period(current, by)
     return Timeline(text, by.value, len(docs), tuple(buckets), undated)

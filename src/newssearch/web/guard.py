@@ -59,8 +59,12 @@ class Guard:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     headers[name] = value
@@ -70,13 +74,32 @@ class Guard:
 
         refusal = _refusal(scope)
         if refusal is None:
-            await self.app(scope, receive, send_with_headers)
+            try:
+                await self.app(scope, receive, send_with_headers)
+            except Exception as e:  # a bug: answered as one, then logged by the server
+                if started:
+                    raise
+                bug = f"internal error ({type(e).__name__}); this is a bug in newssearch"
+                await _answer(scope, receive, send_with_headers, 500, bug)
+                raise
             return
         status, message = refusal
         extra = {"allow": "GET, HEAD"} if status == 405 else None
-        response: Response
-        if scope["path"].startswith("/api/"):
-            response = DocumentResponse({"error": message}, status, headers=extra)
-        else:
-            response = PlainTextResponse(message + "\n", status, headers=extra)
-        await response(scope, receive, send_with_headers)
+        await _answer(scope, receive, send_with_headers, status, message, extra)
+
+
+async def _answer(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    message: str,
+    extra: dict[str, str] | None = None,
+) -> None:
+    """Answer with `message`: as JSON under /api/, else as text."""
+    response: Response
+    if scope["path"].startswith("/api/"):
+        response = DocumentResponse({"error": message}, status, headers=extra)
+    else:
+        response = PlainTextResponse(message + "\n", status, headers=extra)
+    await response(scope, receive, send)

@@ -38,7 +38,8 @@ def collect(items: Iterable[tuple[str, str]], known: Iterable[str]) -> dict[str,
     found: dict[str, str] = {}
     for name, value in items:
         if name not in allowed:
-            raise ParamError(f"unknown parameter {name!r}: use {', '.join(sorted(allowed))}")
+            takes = f"use {', '.join(sorted(allowed))}" if allowed else "this address takes none"
+            raise ParamError(f"unknown parameter {name!r}: {takes}")
         if name in found:
             raise ParamError(f"{name}: given more than once")
         found[name] = value
@@ -88,7 +89,8 @@ def choice(params: dict[str, str], name: str, default: str, choices: tuple[str, 
     """One of `choices`; `default` when absent or blank."""
     value = params.get(name, "").strip() or default
     if value not in choices:
-        raise ParamError(f"{name}: {value!r} is not one of {', '.join(choices)}")
+        named = ", ".join(c for c in choices if c)  # ("" stands for none given)
+        raise ParamError(f"{name}: {value!r} is not one of {named}")
     return value
 
 

@@ -556,6 +556,17 @@ def test_09_control_characters_never_reach_a_terminal_or_csv(tmp_path: Path) -> 
             assert control not in result.stdout, (fmt, control)
         hit = json.loads(result.stdout.splitlines()[0] if fmt == "jsonl" else result.stdout)
         assert (hit if fmt == "jsonl" else hit["hits"][0])["path"].endswith(name)
+    # what the user types is echoed in errors and reports: escaped there too
+    typed = {
+        "missing root": cli("index", root / "gone\x1b]0;T\x07", "--index", index),
+        "forget": cli("forget", "nowhere\x9b2J", "--index", index),
+        "show": cli("show", "12\x9b2J", "--index", index),
+        "similar": cli("similar", "12\x9b2J", "--index", index),
+    }
+    for kind, result in typed.items():
+        assert result.exit_code in (1, 2) and result.stderr.count("\n") == 1, (kind, result)
+        for control in CONTROLS:
+            assert control not in result.stdout + result.stderr, (kind, control)
 
 
 @pytest.fixture(scope="module")

@@ -159,7 +159,11 @@ def _debug() -> bool:
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    typer.echo(f"Error: {message}", err=True)
+    """Print `message` as the `Error:` line (a path the user typed may hold control
+    characters: they are shown escaped) and exit with `code`."""
+    from newssearch.records import clean
+
+    typer.echo("Error: " + "\n".join(map(clean, message.split("\n"))), err=True)
     raise typer.Exit(code)
 
 

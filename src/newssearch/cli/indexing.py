@@ -156,7 +156,8 @@ def forget(
         newssearch forget ~/archive/old-agency
     """
     from newssearch import NewsIndex
+    from newssearch.records import clean
 
     with reported_errors(), NewsIndex.open(index_dir) as ix:
         removed = ix.forget(root)
-    typer.echo(f"forgot {root}: {removed:,} stories removed")
+    typer.echo(f"forgot {clean(root)}: {removed:,} stories removed")

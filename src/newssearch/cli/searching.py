@@ -108,12 +108,13 @@ def show(
         newssearch show 1129250
     """
     from newssearch.output import render_story
+    from newssearch.records import clean
 
     with reported_errors():
         with opened(index_dir, cluster, allow_partial) as ix:
             story = ix.get(code)
         if story is None:
-            typer.echo(f"newssearch: no story with code {code}", err=True)
+            typer.echo(f"newssearch: no story with code {clean(code)}", err=True)
             raise typer.Exit(EXIT_NONE)
         render_story(story, fmt, sys.stdout)
 
@@ -162,6 +163,7 @@ def similar(
         newssearch similar 1129250 --since 1987-03 --format json
     """
     from newssearch.output import render_search
+    from newssearch.records import clean
 
     since_at = date_option("--since", since, end=False)
     until_at = date_option("--until", until, end=True)
@@ -171,7 +173,7 @@ def similar(
                 code, since=since_at, until=until_at, limit=limit, page=page, lang=lang
             )
         if result is None:
-            typer.echo(f"newssearch: no story with code {code}", err=True)
+            typer.echo(f"newssearch: no story with code {clean(code)}", err=True)
             raise typer.Exit(EXIT_NONE)
         render_search(result, fmt, sys.stdout)
     raise typer.Exit(EXIT_OK if result.total else EXIT_NONE)

@@ -475,6 +475,11 @@ def damage(kind: str, tmp_path: Path) -> Path:
         (index / "newssearch.json").write_text(json.dumps(meta))
     elif kind == "garbled-meta":
         (index / "newssearch.json").write_text("{not json")
+    elif kind == "unknown-code":  # the table of contents names a module this release lacks
+        for toc in index.glob("_MAIN_*.toc"):
+            pickled = toc.read_bytes()
+            assert b"newssearch.engine.codec" in pickled
+            toc.write_bytes(pickled.replace(b"newssearch.engine.codec", b"newssearch.engine.codex"))
     return index
 
 
@@ -489,6 +494,7 @@ def damage(kind: str, tmp_path: Path) -> Path:
         ("deleted-toc", "is damaged", True),
         ("old-schema", "incompatible version", True),
         ("garbled-meta", "incompatible version", True),
+        ("unknown-code", "names code this version of newssearch does not have", True),
     ],
 )
 def test_damaged_indexes(kind: str, message: str, repairable: bool, tmp_path: Path) -> None:

@@ -50,6 +50,11 @@ NAME_BYTES = "surrogateescape"
 file system functions hand them over): as they are."""
 
 
+_OTHER_CODE = (ImportError, AttributeError)
+"""What unpickling a table of contents that names classes this release lacks raises."""
+_UNREADABLE = (*DAMAGE_ERRORS, whoosh_index.IndexError, *_OTHER_CODE)
+
+
 def open_index(path: str) -> Any:
     """Open the index at `path` for reading and writing, checking its schema version."""
     if not os.path.isdir(path) or is_empty(path):
@@ -68,6 +73,12 @@ def open_index(path: str) -> Any:
         raise damaged(path, "no table of contents") from e
     except (*DAMAGE_ERRORS, whoosh_index.IndexError) as e:
         raise damaged(path, f"{type(e).__name__}: {e}") from e
+    except _OTHER_CODE as e:
+        raise IndexDamaged(
+            f"the index at {shown(path)} names code this version of newssearch does not "
+            f"have ({type(e).__name__}: {e}); rebuild it with a full indexing run",
+            path,
+        ) from e
 
 
 T = TypeVar("T")
@@ -90,7 +101,12 @@ def retry_vanished(opener: Callable[[], T], attempts: int = 8) -> T:
 
 def holds_index(path: str) -> bool:
     """Whether `path` holds a newssearch index (readable or not)."""
-    return os.path.exists(os.path.join(path, META_FILE)) or whoosh_index.exists_in(path)
+    if os.path.exists(os.path.join(path, META_FILE)):
+        return True
+    try:
+        return bool(whoosh_index.exists_in(path))
+    except _UNREADABLE:  # a table of contents is there, unreadable
+        return True
 
 
 def create_index(path: str, meta: dict[str, Any] | None = None) -> Any:
@@ -115,15 +131,15 @@ def create_index(path: str, meta: dict[str, Any] | None = None) -> Any:
 def _emptied(path: str) -> Any:
     """The index at `path` after a commit that clears it, or None when there is no
     readable index of this schema version there."""
-    if not whoosh_index.exists_in(path):
-        return None
     try:
+        if not whoosh_index.exists_in(path):
+            return None
         ix = whoosh_index.open_dir(path)
         if ix.schema.names() != make_schema().names():
             return None
         # a commit that adds nothing writes no segment, so the codec does not matter here
         writing.SegmentWriter(ix, timeout=LOCK_WAIT).commit(mergetype=writing.CLEAR)
-    except (*DAMAGE_ERRORS, whoosh_index.IndexError):
+    except _UNREADABLE:
         return None
     return ix
 

@@ -222,6 +222,8 @@ def test_request_size_limits(client: TestClient) -> None:
     )
     head = client.head("/api/stats")
     assert head.status_code == 200 and head.content == b""
+    padded = client.get("/api/stats", headers={"x-padding": "x" * 100_000})
+    assert padded.status_code == 431 and "at most 16,384 bytes" in padded.json()["error"]
 
 
 def test_every_response_carries_the_security_headers(client: TestClient) -> None:

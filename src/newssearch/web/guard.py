@@ -2,8 +2,9 @@
 give every response the headers that keep a browser from running anything but our own
 files.
 
-Only GET and HEAD are served; a request with a body, a path over `MAX_PATH` bytes or a
-query string over `MAX_QUERY` bytes is refused before any route sees it. The
+Only GET and HEAD are served; a request with a body, a path over `MAX_PATH` bytes, a
+query string over `MAX_QUERY` bytes or headers over `MAX_HEAD` bytes is refused before
+any route sees it. The
 Content-Security-Policy allows scripts and styles from this server only (so no inline
 script runs, even one smuggled into a story) and no frames.
 """
@@ -17,6 +18,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from newssearch.web.api import DocumentResponse
 
 MAX_PATH = 1_024
+MAX_HEAD = 16 * 1024
+"""Bytes of request line and headers (the server refuses a longer head that comes in
+pieces; one that comes at once is refused here)."""
 MAX_QUERY = 4_096
 """Bytes of query string: room for a query of about 4,000 ASCII characters (650 in Arabic
 script), percent-encoded, and the other parameters. The library takes up to 20,000
@@ -45,6 +49,8 @@ def _refusal(scope: Scope) -> tuple[int, str] | None:
         return 414, f"the address is too long (at most {MAX_PATH:,} bytes)"
     if len(scope["query_string"]) > MAX_QUERY:
         return 414, f"the query string is too long (at most {MAX_QUERY:,} bytes)"
+    if sum(len(name) + len(value) + 4 for name, value in scope["headers"]) > MAX_HEAD:
+        return 431, f"the request's headers are too long (at most {MAX_HEAD:,} bytes)"
     return None
 
 

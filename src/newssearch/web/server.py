@@ -16,11 +16,10 @@ from typing import Any
 
 from newssearch import NewsSearchError
 from newssearch.web.app import create_app
+from newssearch.web.guard import MAX_HEAD
 
 MAX_CONNECTIONS = 256
 """Connections (and requests) served at once; past that, 503 at once rather than a queue."""
-MAX_HEAD = 16 * 1024
-"""Bytes of request line and headers."""
 BACKLOG = 512
 KEEP_ALIVE = 5
 """Seconds an idle connection is kept."""

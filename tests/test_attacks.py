@@ -965,3 +965,61 @@ def test_13_scores_are_the_same_floats_in_every_process(data_index: str) -> None
         outputs.append(done.stdout)
     assert outputs[0].count("\n") == len(queries)
     assert all(found == outputs[0] for found in outputs)
+
+
+# ------------------------------------------------------------------------------------
+# Worker processes that die, and a disk that fills while a segment is closed
+
+
+def children(pid: int) -> list[int]:
+    """The pids of the processes whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                # (the command name, in parentheses, may hold spaces: split after it)
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def test_17_an_indexer_whose_workers_all_die_fails_and_frees_the_index(tmp_path: Path) -> None:
+    """Both worker processes of a large run are killed: the run ends in one line (not in
+    a wait for ever on a queue no one reads), frees the lock and leaves no file behind,
+    and the next run works."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("the worker processes are found through /proc, missing here")
+    stories = tmp_path / "stories"
+    write_stories(stories, 6000, first_code=500001)  # (far more jobs than the job queue holds)
+    index = tmp_path / "ix"
+    build(index, [DATA])
+    before = sorted(os.listdir(index))
+    indexer = subprocess.Popen(
+        command("index", stories, "--index", index, "--jobs", "2"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    with killed_at_exit(indexer):
+        workers: list[int] = []
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and indexer.poll() is None and time.monotonic() < deadline:
+            # the workers are children of the indexer's fork server
+            workers = [w for server in children(indexer.pid) for w in children(server)]
+            time.sleep(0.05)
+        assert len(workers) == 2, "the run did not start two workers"
+        for worker in workers:
+            os.kill(worker, signal.SIGKILL)
+        try:
+            _, stderr = indexer.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the indexer waits for ever for workers that are dead")
+    assert indexer.returncode == 2
+    assert "an indexing process failed" in one_error_line(stderr)
+    assert sorted(os.listdir(index)) == before
+    assert stories_in(index) == 326
+    again = run("index", stories, "--index", index, "--jobs", "2")
+    assert again.returncode == 0, again.stderr
+    assert stories_in(index) == 6326

@@ -1023,3 +1023,59 @@ def test_17_an_indexer_whose_workers_all_die_fails_and_frees_the_index(tmp_path:
     again = run("index", stories, "--index", index, "--jobs", "2")
     assert again.returncode == 0, again.stderr
     assert stories_in(index) == 6326
+
+
+def test_18_a_disk_that_fills_as_a_segment_is_closed_leaves_no_files_behind(
+    tmp_path: Path,
+) -> None:
+    """The disk fills up while the new segment's files are being closed (the last bytes
+    of the term index, written as it closes): the run fails in one line and leaves the
+    index as it was, with no file behind (cancelling it went on to write to the file
+    that failed to close, and failed with an internal error). The disk is filled to
+    levels a page apart around the one where that happened: a little more free space
+    than the new segment takes (measured first)."""
+    if not REUTERS_TAR.exists():
+        pytest.skip(f"the Reuters corpus is not here ({REUTERS_TAR} is missing)")
+    shutil.unpack_archive(REUTERS_TAR, tmp_path)
+    reuters = tmp_path / "reuters-stories"
+    more = tmp_path / "more"
+    more.mkdir()
+    for name in sorted(os.listdir(reuters))[:601]:
+        shutil.copy(reuters / name, more / name)
+    disk = tmp_path / "disk"
+    with small_disk(disk, "8m") as on_disk:
+
+        def newssearch(index: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+            return on_disk(*command(*args, "--index", disk / index))
+
+        def files(index: str) -> dict[str, list[int]]:
+            listed = on_disk(sys.executable, "-c", LISTING, disk / index)
+            assert listed.returncode == 0, listed.stderr
+            return json.loads(listed.stdout)  # type: ignore[no-any-return]
+
+        def free_kib() -> int:
+            return int(on_disk("df", "-k", "--output=avail", disk).stdout.split()[-1])
+
+        # How much the new segment takes, on an index of its own.
+        assert newssearch("sizing", "index", DATA).returncode == 0
+        old = files("sizing")
+        assert newssearch("sizing", "index", more).returncode == 0
+        segment = max(size for name, (size, _) in files("sizing").items() if name not in old)
+        on_disk("rm", "-r", disk / "sizing")
+
+        assert newssearch("ix", "index", DATA).returncode == 0
+        before = files("ix")
+        before.pop("newssearch.json")  # (written before a commit, with the new root)
+        filler = free_kib() - -(-segment // 1024)
+        for spare in range(8, 44, 4):  # (KiB more than the segment: 22 failed as it closed)
+            on_disk("sh", "-c", f"head -c {filler - spare}k /dev/zero > '{disk}/filler'")
+            failed = newssearch("ix", "index", more)
+            assert failed.returncode == 2, (spare, failed.stderr)
+            assert "No space left on device" in one_error_line(failed.stderr), spare
+            after = files("ix")
+            after.pop("newssearch.json")
+            assert after == before, spare
+        on_disk("rm", f"{disk}/filler")
+        done = newssearch("ix", "index", more, "--format", "json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["added"] == 601

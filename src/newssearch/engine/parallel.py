@@ -71,6 +71,32 @@ class LockSafe:
             raise
 
 
+def discard_segment(writer: Any) -> None:
+    """Leave the segment a failed writer was writing as it is, so that cancelling the
+    writer writes nothing more to it (its files are removed as orphans).
+
+    Whoosh's `cancel` closes the segment by finishing its files. When that close is what
+    failed (a full disk), the file being closed is shut already, and finishing it again
+    fails with `ValueError: I/O operation on closed file`; on a full disk any more
+    writing fails anyway. Here the segment's files are closed as they stand."""
+    for part in (getattr(writer, "perdocwriter", None), getattr(writer, "fieldwriter", None)):
+        if part is None or part.is_closed:
+            continue
+        tindex = getattr(part, "_tindex", None)
+        columns = getattr(part, "_cols", None)
+        for structfile in (
+            getattr(part, "_postfile", None),
+            getattr(tindex, "dbfile", None),
+            getattr(part, "_vpostfile", None),
+            getattr(columns, "_temp", None),
+        ):
+            if structfile is not None and not structfile.is_closed:
+                with contextlib.suppress(OSError):  # (what is left to write: a full disk)
+                    structfile.file.close()
+                structfile.is_closed = True
+        part.is_closed = True
+
+
 class StagedCommits:
     """A writer mixin: with `staging` set, a commit writes the new segments' files but
     not the table of contents, and leaves the new segments in `staged` (see
@@ -327,6 +353,7 @@ class SafeMpWriter(LockSafe, StagedCommits, multiproc.MpWriter):  # type: ignore
             self._commit_toc(segments)
         except BaseException:
             if not self.is_closed:
+                discard_segment(self)
                 self.cancel()
             raise
         self._finish()

@@ -976,3 +976,117 @@ def test_13_scores_are_the_same_floats_in_every_process(data_index: str) -> None
         outputs.append(done.stdout)
     assert outputs[0].count("\n") == len(queries)
     assert all(found == outputs[0] for found in outputs)
+
+
+# ------------------------------------------------------------------------------------
+# Worker processes that die, and a disk that fills while a segment is closed
+
+
+def children(pid: int) -> list[int]:
+    """The pids of the processes whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                # (the command name, in parentheses, may hold spaces: split after it)
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def test_17_an_indexer_whose_workers_all_die_fails_and_frees_the_index(tmp_path: Path) -> None:
+    """Both worker processes of a large run are killed: the run ends in one line (not in
+    a wait for ever on a queue no one reads), frees the lock and leaves no file behind,
+    and the next run works."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("the worker processes are found through /proc, missing here")
+    stories = tmp_path / "stories"
+    write_stories(stories, 6000, first_code=500001)  # (far more jobs than the job queue holds)
+    index = tmp_path / "ix"
+    build(index, [DATA])
+    before = sorted(os.listdir(index))
+    indexer = subprocess.Popen(
+        command("index", stories, "--index", index, "--jobs", "2"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    with killed_at_exit(indexer):
+        workers: list[int] = []
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and indexer.poll() is None and time.monotonic() < deadline:
+            # the workers are children of the indexer's fork server
+            workers = [w for server in children(indexer.pid) for w in children(server)]
+            time.sleep(0.05)
+        assert len(workers) == 2, "the run did not start two workers"
+        for worker in workers:
+            os.kill(worker, signal.SIGKILL)
+        try:
+            _, stderr = indexer.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the indexer waits for ever for workers that are dead")
+    assert indexer.returncode == 2
+    assert "an indexing process failed" in one_error_line(stderr)
+    assert sorted(os.listdir(index)) == before
+    assert stories_in(index) == 326
+    again = run("index", stories, "--index", index, "--jobs", "2")
+    assert again.returncode == 0, again.stderr
+    assert stories_in(index) == 6326
+
+
+def test_18_a_disk_that_fills_as_a_segment_is_closed_leaves_no_files_behind(
+    tmp_path: Path,
+) -> None:
+    """The disk fills up while the new segment's files are being closed (the last bytes
+    of the term index, written as it closes): the run fails in one line and leaves the
+    index as it was, with no file behind (cancelling it went on to write to the file
+    that failed to close, and failed with an internal error). The disk is filled to
+    levels a page apart around the one where that happened: a little more free space
+    than the new segment takes (measured first)."""
+    if not REUTERS_TAR.exists():
+        pytest.skip(f"the Reuters corpus is not here ({REUTERS_TAR} is missing)")
+    shutil.unpack_archive(REUTERS_TAR, tmp_path)
+    reuters = tmp_path / "reuters-stories"
+    more = tmp_path / "more"
+    more.mkdir()
+    for name in sorted(os.listdir(reuters))[:601]:
+        shutil.copy(reuters / name, more / name)
+    disk = tmp_path / "disk"
+    with small_disk(disk, "8m") as on_disk:
+
+        def newssearch(index: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+            return on_disk(*command(*args, "--index", disk / index))
+
+        def files(index: str) -> dict[str, list[int]]:
+            listed = on_disk(sys.executable, "-c", LISTING, disk / index)
+            assert listed.returncode == 0, listed.stderr
+            return json.loads(listed.stdout)  # type: ignore[no-any-return]
+
+        def free_kib() -> int:
+            return int(on_disk("df", "-k", "--output=avail", disk).stdout.split()[-1])
+
+        # How much the new segment takes, on an index of its own.
+        assert newssearch("sizing", "index", DATA).returncode == 0
+        old = files("sizing")
+        assert newssearch("sizing", "index", more).returncode == 0
+        segment = max(size for name, (size, _) in files("sizing").items() if name not in old)
+        on_disk("rm", "-r", disk / "sizing")
+
+        assert newssearch("ix", "index", DATA).returncode == 0
+        before = files("ix")
+        before.pop("newssearch.json")  # (written before a commit, with the new root)
+        filler = free_kib() - -(-segment // 1024)
+        for spare in range(8, 44, 4):  # (KiB more than the segment: 22 failed as it closed)
+            on_disk("sh", "-c", f"head -c {filler - spare}k /dev/zero > '{disk}/filler'")
+            failed = newssearch("ix", "index", more)
+            assert failed.returncode == 2, (spare, failed.stderr)
+            assert "No space left on device" in one_error_line(failed.stderr), spare
+            after = files("ix")
+            after.pop("newssearch.json")
+            assert after == before, spare
+        on_disk("rm", f"{disk}/filler")
+        done = newssearch("ix", "index", more, "--format", "json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["added"] == 601

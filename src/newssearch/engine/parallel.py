@@ -22,8 +22,10 @@ that the parent knows every worker it must stop.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import threading
@@ -34,6 +36,7 @@ from multiprocessing import popen_forkserver, spawn
 from typing import Any
 
 from whoosh import multiproc
+from whoosh.util import random_name
 
 from newssearch.engine.pool import news_writer, use_term_pool
 
@@ -66,6 +69,32 @@ class LockSafe:
             if lock is not None and getattr(lock, "fd", None) is not None:
                 lock.release()
             raise
+
+
+def discard_segment(writer: Any) -> None:
+    """Leave the segment a failed writer was writing as it is, so that cancelling the
+    writer writes nothing more to it (its files are removed as orphans).
+
+    Whoosh's `cancel` closes the segment by finishing its files. When that close is what
+    failed (a full disk), the file being closed is shut already, and finishing it again
+    fails with `ValueError: I/O operation on closed file`; on a full disk any more
+    writing fails anyway. Here the segment's files are closed as they stand."""
+    for part in (getattr(writer, "perdocwriter", None), getattr(writer, "fieldwriter", None)):
+        if part is None or part.is_closed:
+            continue
+        tindex = getattr(part, "_tindex", None)
+        columns = getattr(part, "_cols", None)
+        for structfile in (
+            getattr(part, "_postfile", None),
+            getattr(tindex, "dbfile", None),
+            getattr(part, "_vpostfile", None),
+            getattr(columns, "_temp", None),
+        ):
+            if structfile is not None and not structfile.is_closed:
+                with contextlib.suppress(OSError):  # (what is left to write: a full disk)
+                    structfile.file.close()
+                structfile.is_closed = True
+        part.is_closed = True
 
 
 class StagedCommits:
@@ -216,6 +245,10 @@ class _Task(multiproc.SubWriterTask):  # type: ignore[misc]
             # a bug: its traceback goes to the parent, which reports it
             try:
                 self.errorqueue.put(traceback.format_exc(), timeout=5)
+                # `put` hands the traceback to the queue's thread: wait until it has
+                # been sent, or `os._exit` would drop it
+                self.errorqueue.close()
+                self.errorqueue.join_thread()
             finally:
                 os._exit(1)
 
@@ -228,6 +261,7 @@ class SafeMpWriter(LockSafe, StagedCommits, multiproc.MpWriter):  # type: ignore
     """
 
     tasks: list[Any]
+    docbuffer: list[Any]
 
     def __init__(self, ix: Any, procs: int, **kwargs: Any) -> None:
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
@@ -258,16 +292,77 @@ class SafeMpWriter(LockSafe, StagedCommits, multiproc.MpWriter):  # type: ignore
             task.start()
         return task
 
-    def _commit_toc(self, segments: list[Any]) -> None:
+    def _enqueue(self) -> None:
+        """Whoosh's, but the job is put on the queue by `_put`."""
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in self.docbuffer:
+                pickle.dump(item, f, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self._put((filename, len(self.docbuffer)))
+        self.docbuffer = []
+
+    def _put(self, job: Any) -> None:
+        """Put a job (None: the end) on the queue, checking while it is full that no
+        worker failed (with every worker dead, nothing would ever make room)."""
+        while True:
+            try:
+                self.jobqueue.put(job, timeout=PARENT_POLL)
+                return
+            except queue.Full:
+                # (once the ends are being sent, a worker may have finished)
+                self._check_workers(done=job is None)
+
+    def _check_workers(self, *, done: bool) -> None:
+        """`WorkerFailed` if a worker exited with an error, or (before it was told it was
+        `done`) exited at all."""
+        if any(t.exitcode if done else t.exitcode is not None for t in self.tasks):
+            raise self._failure()
+
+    def _failure(self) -> WorkerFailed:
+        """The error of a run whose worker failed (or whose segments miss documents)."""
         failed = [t.exitcode for t in self.tasks if t.exitcode]
+        details = self._worker_traceback()
+        code = failed[0] if failed else 0
+        reason = os.strerror(code) if code > 1 else "an indexing process failed"
+        return WorkerFailed(reason, details)
+
+    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
+        """Whoosh's multi-segment commit, minus its unbounded waits: the parent never
+        waits on a worker without checking that none failed. On failure the writer is
+        cancelled (the workers stopped, the lock freed)."""
+        try:
+            if self.docbuffer:
+                self._enqueue()
+            for _ in self.tasks:
+                self._put(None)
+            segments = self._merge_segments(mergetype, optimize, merge)
+            for task in self.tasks:
+                while task.exitcode is None:
+                    task.join(PARENT_POLL)
+                    self._check_workers(done=True)
+            self._check_workers(done=True)
+            for _ in self.tasks:
+                with contextlib.suppress(queue.Empty):
+                    segments.append(self.resultqueue.get(timeout=1)[2])
+            if self._added:
+                segments.append(self._finalize_segment())
+            else:
+                self._close_segment()
+            self._commit_toc(segments)
+        except BaseException:
+            if not self.is_closed:
+                discard_segment(self)
+                self.cancel()
+            raise
+        self._finish()
+
+    def _commit_toc(self, segments: list[Any]) -> None:
         new = self.new_segments(segments)
         written = sum(s.doc_count_all() for s in new)
-        if failed or written != self._sent:
-            self._finish()
-            details = self._worker_traceback()
-            code = failed[0] if failed else 0
-            reason = os.strerror(code) if code > 1 else "an indexing process failed"
-            raise WorkerFailed(reason, details)
+        if written != self._sent:
+            raise self._failure()
         # (the empty segment of a worker that got no job, left out)
         empty = {s.segment_id() for s in new if not s.doc_count_all()}
         super()._commit_toc([s for s in segments if s.segment_id() not in empty])

@@ -31,7 +31,7 @@ from whoosh.reading import SegmentReader
 from newssearch.engine.codec import NewsCodec
 from newssearch.engine.contents import Contents
 from newssearch.engine.merge import DocumentCopy, MergingPool
-from newssearch.engine.parallel import LockSafe, SafeMpWriter, StagedCommits
+from newssearch.engine.parallel import LockSafe, SafeMpWriter, StagedCommits, discard_segment
 from newssearch.engine.segments import is_compact
 from newssearch.engine.store import LOCK_WAIT
 
@@ -165,11 +165,11 @@ def _abandon(writer: Any) -> None:
     """Cancel a writer that may have failed half-way, freeing its lock whatever happens."""
     if writer.is_closed:
         return
+    discard_segment(writer)  # (not finished: its files are removed next, as orphans)
     try:
         writer.cancel()
     except OSError:
-        # Closing the half-written segment failed as well (a full disk stays full):
-        # free the lock anyway; the orphan files are removed next.
+        # Cleaning up failed as well (a full disk stays full): free the lock anyway.
         writer._finish()
 
 
@@ -267,7 +267,7 @@ class BatchWriter:
             return
         if self._full:
             writer, self._writer = self._writer, None
-            writer.commit(mergetype=_none)
+            _commit(writer, _none)
             self._staged = tidy_staged(self._ix, self._staged + writer.staged)
         else:
             self._before_commit()

@@ -181,6 +181,12 @@ def test_query_language_excludes(data_ix: NewsIndex, query: str) -> None:
         ("x date:[2024-13 to 2025]", "no such date"),
         ("x date:[yesterday-ish to 2025]", "cannot read date"),
         ("x date:[2024 2025]", "write date:"),
+        ("gaza~2 truce~ japan~2", r"3 fuzzy terms \(word~\); the limit is 2"),
+        (
+            " ".join(f"w{n}x*" for n in range(13)),
+            "13 wildcards, fuzzy terms and ranges; the limit is 12",
+        ),
+        (" OR ".join(f"word{n}" for n in range(401)), "401 different words .*; the limit is 400"),
     ],
 )
 def test_bad_queries(data_ix: NewsIndex, query: str, message: str) -> None:
@@ -285,3 +291,13 @@ def test_an_index_with_no_stories_finds_nothing(tmp_path: Path, query: str) -> N
     with NewsIndex.open(index) as ix:
         result = ix.search(query)
     assert (result.total, result.hits) == (0, ())
+
+
+def test_suggestions_spell_a_bounded_number_of_words(data_ix: NewsIndex) -> None:
+    from newssearch.searching.suggest import MAX_SUGGESTED_WORDS
+
+    typos = [f"tru{c}e" for c in "abdfghjklmnpqrstvwxyz"][: MAX_SUGGESTED_WORDS + 3]
+    result = data_ix.search(" OR ".join(["gaza", *typos]))
+    # the first ones are spelled again, the rest are left as typed
+    assert result.suggestion is not None
+    assert typos[-1] in result.suggestion

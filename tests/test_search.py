@@ -301,3 +301,19 @@ def test_suggestions_spell_a_bounded_number_of_words(data_ix: NewsIndex) -> None
     # the first ones are spelled again, the rest are left as typed
     assert result.suggestion is not None
     assert typos[-1] in result.suggestion
+
+
+def test_feedback_counts_a_bounded_prefix_of_a_huge_story(
+    write_story: WriteStory, tmp_path: Path
+) -> None:
+    from newssearch.searching.feedback import FEEDBACK_CHARS, story_words
+
+    filler = "Cocoa prices held steady in Bahia. " * (FEEDBACK_CHARS // 35 + 1)
+    root = write_story(body=filler + "Zanzibar cloves were sold late.").parent
+    index_path = str(tmp_path / "index")
+    index_stories(index_path, [str(root)])
+    with NewsIndex.open(index_path) as ix, ix._view() as view:
+        assert [h.code for h in ix.search("cocoa zanzibar").hits] == ["1"]  # indexed whole
+        counted = story_words(view, 0)["body"]
+    assert "cocoa" in counted
+    assert "zanzibar" not in counted  # but counted for feedback up to FEEDBACK_CHARS only

@@ -577,7 +577,7 @@ long_word = st.one_of(
     st.builds(lambda c, n: c * n, letters, st.integers(1, 2000)),  # 500 times ü
     st.builds(lambda c, n: c * n, st.sampled_from("!?.,;:-_'~*"), st.integers(1, 300)),
 )
-short_word = st.text(st.characters(categories=("Ll",)), min_size=3, max_size=9)
+short_word = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz"), min_size=3, max_size=9)
 persian_word = st.text(st.sampled_from("ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"), min_size=2, max_size=6)
 many_words = st.one_of(  # the cost of each word, times many words
     st.lists(

@@ -588,8 +588,22 @@ long_word = st.one_of(
     st.builds(lambda c, n: c * n, letters, st.integers(1, 2000)),  # 500 times ü
     st.builds(lambda c, n: c * n, st.sampled_from("!?.,;:-_'~*"), st.integers(1, 300)),
 )
+short_word = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz"), min_size=3, max_size=9)
+persian_word = st.text(st.sampled_from("ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"), min_size=2, max_size=6)
+many_words = st.one_of(  # the cost of each word, times many words
+    st.lists(
+        st.builds(lambda w, s: w + s, short_word, st.sampled_from(["~", "~2", "*"])), max_size=60
+    ).map(" ".join),
+    st.lists(short_word, min_size=1, max_size=1000).map(lambda ws: " ".join(ws) + " OR oil"),
+    st.lists(persian_word, min_size=1, max_size=400).map(lambda ws: "\u200c".join(ws)),
+    st.lists(persian_word, min_size=1, max_size=400).map(lambda ws: "\u200c".join(ws) + " OR oil"),
+    st.lists(persian_word, min_size=1, max_size=400).map(
+        lambda ws: "headline:" + "\u200c".join(ws)
+    ),
+)
 long_query = st.one_of(
     long_word,
+    many_words,
     st.builds(lambda w, s: w + s, long_word, st.sampled_from(["~", "~2", "*", "?"])),
     st.builds(lambda w, v: f"cocoa {w} {v}", long_word, long_word),
 )
@@ -602,6 +616,7 @@ long_query = st.one_of(
 @example(query="a" * 300)
 @example(query="!!!!!!!!~2")
 @example(query=".,;:.,;:~2 ??~")
+@example(query="qfdujwk~2 zmxkqpr~2 bbtrwqa~2 lkjhgfd~2 poiuytr~2")
 def test_10_a_long_word_costs_a_bounded_time(reuters_index: NewsIndex, query: str) -> None:
     def timed() -> float:
         started = time.perf_counter()

@@ -181,6 +181,12 @@ def test_query_language_excludes(data_ix: NewsIndex, query: str) -> None:
         ("x date:[2024-13 to 2025]", "no such date"),
         ("x date:[yesterday-ish to 2025]", "cannot read date"),
         ("x date:[2024 2025]", "write date:"),
+        ("gaza~2 truce~ japan~2", r"3 fuzzy terms \(word~\); the limit is 2"),
+        (
+            " ".join(f"w{n}x*" for n in range(13)),
+            "13 wildcards, fuzzy terms and ranges; the limit is 12",
+        ),
+        (" OR ".join(f"word{n}" for n in range(401)), "401 different words .*; the limit is 400"),
     ],
 )
 def test_bad_queries(data_ix: NewsIndex, query: str, message: str) -> None:
@@ -285,3 +291,29 @@ def test_an_index_with_no_stories_finds_nothing(tmp_path: Path, query: str) -> N
     with NewsIndex.open(index) as ix:
         result = ix.search(query)
     assert (result.total, result.hits) == (0, ())
+
+
+def test_suggestions_spell_a_bounded_number_of_words(data_ix: NewsIndex) -> None:
+    from newssearch.searching.suggest import MAX_SUGGESTED_WORDS
+
+    typos = [f"tru{c}e" for c in "abdfghjklmnpqrstvwxyz"][: MAX_SUGGESTED_WORDS + 3]
+    result = data_ix.search(" OR ".join(["gaza", *typos]))
+    # the first ones are spelled again, the rest are left as typed
+    assert result.suggestion is not None
+    assert typos[-1] in result.suggestion
+
+
+def test_feedback_counts_a_bounded_prefix_of_a_huge_story(
+    write_story: WriteStory, tmp_path: Path
+) -> None:
+    from newssearch.searching.feedback import FEEDBACK_CHARS, story_words
+
+    filler = "Cocoa prices held steady in Bahia. " * (FEEDBACK_CHARS // 35 + 1)
+    root = write_story(body=filler + "Zanzibar cloves were sold late.").parent
+    index_path = str(tmp_path / "index")
+    index_stories(index_path, [str(root)])
+    with NewsIndex.open(index_path) as ix, ix._view() as view:
+        assert [h.code for h in ix.search("cocoa zanzibar").hits] == ["1"]  # indexed whole
+        counted = story_words(view, 0)["body"]
+    assert "cocoa" in counted
+    assert "zanzibar" not in counted  # but counted for feedback up to FEEDBACK_CHARS only

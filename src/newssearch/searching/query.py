@@ -46,6 +46,15 @@ MAX_QUERY_WORDS = 32
 highest `word_weight` x idf: the words it repeats and the words rare in the index."""
 MAX_EXPANSION = 250
 """A wildcard, fuzzy term or range may stand for at most this many indexed words."""
+MAX_FUZZY = 2
+"""A query may hold at most this many fuzzy terms (`word~`, `word~2`): each is weighed
+against every indexed word of about its length, a fifth of a second on Reuters."""
+MAX_PATTERNS = 12
+"""A query may hold at most this many wildcards, fuzzy terms and ranges in all."""
+MAX_TERMS = 400
+"""A query with syntax may search for at most this many different words in all: its own
+words and the indexed words its wildcards, fuzzy terms and ranges stand for (plain text keeps its
+`MAX_QUERY_WORDS` most telling words instead)."""
 QUERY_FIELDS = frozenset({"headline", "body", "code"})
 
 _DATE_CLAUSE = re.compile(
@@ -188,6 +197,7 @@ def parse_query(
         if not _NUMBER.fullmatch(m[1]):
             raise QueryError(f"a boost must be a number from 0 to {MAX_BOOST:g}, not {m[1]!r}")
     _check_clauses(all_words)
+    _check_patterns(all_words)
     return ParsedQuery(all_words, _any_word(all_words, rest), since, until)
 
 
@@ -209,6 +219,25 @@ def _check_clauses(q: Any) -> None:
         raise QueryError(f"unknown field {field!r}: use headline:, body:, code: or date:[A to B]")
     for child in q.children():
         _check_clauses(child)
+
+
+def _check_patterns(q: Any) -> None:
+    """Raise `QueryError` for a query with more than `MAX_FUZZY` fuzzy terms or more than
+    `MAX_PATTERNS` wildcards, fuzzy terms and ranges (each counted once, whatever the
+    fields it is searched in)."""
+    patterns = {
+        (type(leaf).__name__, str(leaf).removeprefix(f"{leaf.fieldname}:"))
+        for leaf in q.leaves()
+        if isinstance(leaf, wq.MultiTerm)
+    }
+    fuzzy = sum(kind == "FuzzyTerm" for kind, _ in patterns)
+    if fuzzy > MAX_FUZZY:
+        raise QueryError(f"the query has {fuzzy:,} fuzzy terms (word~); the limit is {MAX_FUZZY}")
+    if len(patterns) > MAX_PATTERNS:
+        raise QueryError(
+            f"the query has {len(patterns):,} wildcards, fuzzy terms and ranges; "
+            f"the limit is {MAX_PATTERNS}"
+        )
 
 
 def word_weight(count: int) -> float:
@@ -307,8 +336,15 @@ def expand(parsed: ParsedQuery, view: IndexView, counts: Frequencies | None = No
             copied[id(q)] = (q, q.apply(visit))  # the clause is kept: ids are not reused
         return copied[id(q)][1]
 
+    all_words = visit(parsed.all_words)
+    terms = {text for _, text in all_words.iter_all_terms()}
+    if len(terms) > MAX_TERMS:
+        raise QueryError(
+            f"the query searches for {len(terms):,} different words (its own and those its "
+            f"wildcards and fuzzy terms stand for); the limit is {MAX_TERMS:,}"
+        )
     any_word = visit(parsed.any_word) if parsed.any_word is not None else None
-    return ParsedQuery(visit(parsed.all_words), any_word, parsed.since, parsed.until)
+    return ParsedQuery(all_words, any_word, parsed.since, parsed.until)
 
 
 def _open_ends(

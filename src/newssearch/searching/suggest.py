@@ -6,12 +6,15 @@ chosen is one with which the query finds stories (it is in stories holding the
 query's other words), then the nearest, then the one whose stories most often hold the
 other words, then the most common in headlines: `gaza truse` becomes `gaza truce`, not
 `gaza true` or `gaza trust`, words more common but seldom written beside `gaza`.
-`suggest` is asked after every search.
+`suggest` is asked after every search; it spells again at most `MAX_SUGGESTED_WORDS`
+words, and none once `SUGGEST_SECONDS` have gone on it, so its cost is bounded whatever
+the query's length.
 """
 
 from __future__ import annotations
 
 import re
+import time
 
 from whoosh import query as wq
 
@@ -23,6 +26,12 @@ from newssearch.searching.query import ParsedQuery
 MIN_RESULTS = 3
 """A query that matches fewer stories than this gets suggestions for its words that are
 as rare and in no headline."""
+MAX_SUGGESTED_WORDS = 8
+"""At most this many of a query's words are spelled again (the first ones that need it):
+each is weighed against the headline words of about its length."""
+SUGGEST_SECONDS = 0.25
+"""Once this long has gone on suggestions, no further word is spelled again: a
+suggestion is optional, and a query of many unknown words must not cost a second a word."""
 
 
 def suggest(view: IndexView, parsed: ParsedQuery, text: str, total: int) -> str | None:
@@ -41,17 +50,23 @@ def suggest(view: IndexView, parsed: ParsedQuery, text: str, total: int) -> str 
     replaced = text
     changed = False
     tokens = {}
-    for token in set(re.findall(r"[^\W\d_]{3,}", text)):
+    for token in dict.fromkeys(re.findall(r"[^\W\d_]{3,}", text)):  # in text order
         stem = next(iter(view.analyze(token)), None)
         if stem is not None and stem in stems:
             tokens[token] = stem
+    known = {stem for stem in set(tokens.values()) if view.holds(stem)}
+    started = time.monotonic()
+    spelled_again = 0
     for token, stem in tokens.items():
         in_headlines = view.doc_frequency("headline", stem)
         freq = view.doc_frequency("body", stem) + in_headlines
         if freq and (total >= MIN_RESULTS or freq >= MIN_RESULTS or in_headlines):
             continue
+        if spelled_again == MAX_SUGGESTED_WORDS or time.monotonic() - started > SUGGEST_SECONDS:
+            break
+        spelled_again += 1
         # the query's other words the index knows
-        others = sorted({s for t, s in tokens.items() if t != token and view.holds(s)})
+        others = sorted({s for t, s in tokens.items() if t != token and s in known})
         spelled = []
         for candidate in view.spellings(analysis.fold(token), limit=20, maxdist=2):
             c_stem = next(iter(view.analyze(candidate)), candidate)

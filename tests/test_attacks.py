@@ -580,7 +580,7 @@ def reuters_index(
 
 
 BUDGET = 2.0
-"""Seconds a one-line query may take on the Reuters index (issue 14's promise)."""
+"""Seconds a one-line query may take on the Reuters index (the README's promise)."""
 
 letters = st.characters(categories=("L", "M", "N"))
 long_word = st.one_of(

@@ -19,6 +19,10 @@ def main() -> None:
     with a traceback from somewhere in an import; the commands take Ctrl-C over when
     their work starts (`newssearch.cli.common.reported_errors`)."""
     signal.signal(signal.SIGINT, _interrupted)
+    # A run whose indexing workers were killed has already said so in its one line; the
+    # process that tracks their semaphores would add warnings about them at exit (it
+    # takes its warning options from ours)
+    sys.warnoptions.append("ignore:resource_tracker:UserWarning")
     from newssearch.cli import app
 
     app(prog_name="newssearch")
